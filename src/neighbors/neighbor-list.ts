@@ -1,0 +1,69 @@
+/**
+ * Neighbour lists as data (see docs/architecture.md).
+ *
+ * A full list in CSR form: the neighbours of atom i are pairs p in [offsets[i], offsets[i+1]),
+ * with partner atom neighbors[p] and periodic image images[3p..3p+2] (integer multiples of the
+ * lattice vectors). The displacement from i to its neighbour is
+ *
+ *   d_ij = x[j] + shifts[3p..3p+2] - x[i],    shifts = images * cell  (Cartesian, Å)
+ *
+ * Every unordered pair appears twice (i->j and j->i with negated image); an atom may be its own
+ * neighbour through a periodic image. The list holds every pair closer than `cutoff + skin` at
+ * build time, so it stays valid until some atom has moved more than skin/2 (see `needsRebuild`).
+ */
+
+export interface NeighborList {
+  /** Number of atoms. */
+  readonly n: number;
+  /** Interaction cutoff the list was built for (Å). */
+  readonly cutoff: number;
+  /** Extra shell (Å); pairs up to cutoff + skin are listed. */
+  readonly skin: number;
+  /** CSR row pointer, length n + 1. */
+  readonly offsets: Int32Array;
+  /** Partner atom index per pair. */
+  readonly neighbors: Int32Array;
+  /** Integer image per pair (3 per pair). */
+  readonly images: Int32Array;
+  /** Cartesian image shift per pair (3 per pair), for `cell`; refresh with `refreshShifts` when the cell changes. */
+  readonly shifts: Float64Array;
+  /** Positions (3N) and cell (9) at build time, for rebuild decisions. */
+  readonly refPositions: Float64Array;
+  readonly refCell: Float64Array;
+  /** Smallest pair distance found at build (Infinity if no pairs) and the pair (i, j) it belongs to. */
+  readonly minDistance: number;
+  readonly minPair: readonly [number, number];
+}
+
+/** Number of listed (directed) pairs. */
+export function pairCount(nl: NeighborList): number {
+  return nl.offsets[nl.n]!;
+}
+
+/** Recompute Cartesian shifts for a new cell (same integer images), e.g. after a barostat step. */
+export function refreshShifts(nl: NeighborList, cell: ArrayLike<number>): void {
+  const im = nl.images, sh = nl.shifts;
+  const np = pairCount(nl);
+  for (let p = 0; p < np; p++) {
+    const a = im[3 * p]!, b = im[3 * p + 1]!, c = im[3 * p + 2]!;
+    sh[3 * p] = a * cell[0]! + b * cell[3]! + c * cell[6]!;
+    sh[3 * p + 1] = a * cell[1]! + b * cell[4]! + c * cell[7]!;
+    sh[3 * p + 2] = a * cell[2]! + b * cell[5]! + c * cell[8]!;
+  }
+}
+
+/**
+ * True when the list may have missed a pair: an atom moved more than skin/2 since the build,
+ * the atom count changed, or the cell changed (then positions are compared in the new cell).
+ */
+export function needsRebuild(nl: NeighborList, positions: ArrayLike<number>, cell: ArrayLike<number>): boolean {
+  if (positions.length !== 3 * nl.n) return true;
+  for (let k = 0; k < 9; k++) if (cell[k] !== nl.refCell[k]) return true;
+  const lim = 0.25 * nl.skin * nl.skin;
+  const ref = nl.refPositions;
+  for (let i = 0; i < positions.length; i += 3) {
+    const dx = positions[i]! - ref[i]!, dy = positions[i + 1]! - ref[i + 1]!, dz = positions[i + 2]! - ref[i + 2]!;
+    if (dx * dx + dy * dy + dz * dz > lim) return true;
+  }
+  return false;
+}
