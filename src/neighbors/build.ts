@@ -1,7 +1,10 @@
 /**
  * Public neighbour-list builder. Chooses the algorithm; callers never need to.
+ * The O(N) cell list (cell-list.ts) is used for every size: measured, it is as fast as the
+ * brute-force reference already for a handful of atoms (see docs/neighbors.md).
  */
-import { bruteForceNeighborList, type NeighborInput } from './brute-force.js';
+import type { NeighborInput } from './brute-force.js';
+import { cellListNeighborList } from './cell-list.js';
 import type { NeighborList } from './neighbor-list.js';
 
 export interface NeighborOptions {
@@ -11,6 +14,5 @@ export interface NeighborOptions {
 
 /** Full neighbour list of all pairs closer than cutoff + skin (see NeighborList). */
 export function buildNeighborList(s: NeighborInput, cutoff: number, opts: NeighborOptions = {}): NeighborList {
-  // TODO(issue 2): O(N) cell list replaces this brute-force placeholder (helper in progress).
-  return bruteForceNeighborList(s, cutoff, opts.skin ?? 0);
+  return cellListNeighborList(s, cutoff, opts.skin ?? 0);
 }
