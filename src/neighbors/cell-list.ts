@@ -39,6 +39,8 @@ import type { NeighborList } from './neighbor-list.js';
 export interface CellListOptions {
   /** Upper bound on the number of bins, as a multiple of the atom count (default 2, at least 8 bins allowed). */
   maxBinsPerAtom?: number;
+  /** Bins per rc along each direction (1: bins >= rc wide, stencil 3^3; 2: half width, stencil 5^3). Default 1. */
+  binsPerRange?: number;
 }
 
 /** Full neighbour list of all pairs closer than cutoff + skin, built with a cell list. */
@@ -93,12 +95,13 @@ export function cellListNeighborList(s: NeighborInput, cutoff: number, skin = 0,
   }
 
   // 3. bin counts per direction; bin width in fractional units (periodic) or Å (open: rows are unit vectors)
+  const binsPerRange = opts.binsPerRange ?? 1;
   const nb = [1, 1, 1];
   const extent = [1, 1, 1];
   for (let k = 0; k < 3; k++) {
     extent[k] = pbc[k] ? 1 : (n > 0 ? hi[k]! - lo[k]! : 0);
     const size = pbc[k] ? h[k]! : extent[k]!;
-    nb[k] = Math.max(1, Math.floor(size / rc));
+    nb[k] = Math.max(1, Math.floor((size * binsPerRange) / rc));
   }
   const maxBins = Math.max(8, Math.ceil((opts.maxBinsPerAtom ?? 2) * n));
   while (nb[0]! * nb[1]! * nb[2]! > maxBins) {
@@ -217,9 +220,10 @@ export function cellListNeighborList(s: NeighborInput, cutoff: number, skin = 0,
   }
   return {
     n, cutoff, skin, offsets,
-    neighbors: nbr.slice(0, np),
-    images: img.slice(0, 3 * np),
-    shifts: shf.slice(0, 3 * np),
+    // views when the buffers are nearly full (saves a copy of tens of MB at 30k atoms), else compact copies
+    neighbors: trim(nbr, np),
+    images: trim(img, 3 * np),
+    shifts: trim(shf, 3 * np),
     refPositions: Float64Array.from(x),
     refCell: Float64Array.from(cell),
     minDistance: Math.sqrt(minD2),
@@ -261,6 +265,10 @@ function setUnit(B: Float64Array, r: number, v: ArrayLike<number>): void {
 
 function row(m: ArrayLike<number>, r: number): Float64Array {
   return Float64Array.of(m[3 * r]!, m[3 * r + 1]!, m[3 * r + 2]!);
+}
+
+function trim<T extends Int32Array | Float64Array>(a: T, len: number): T {
+  return (len >= 0.8 * a.length ? a.subarray(0, len) : a.slice(0, len)) as T;
 }
 
 function grow<T extends Int32Array | Float64Array>(a: T, len: number): T {
