@@ -14,8 +14,8 @@ export interface ReadOptions {
 /** Options common to every writer. */
 export interface WriteOptions {
   /**
-   * Significant digits for floats. Omitted: shortest round-trip-exact form
-   * (parse(write(x)) === x bit for bit).
+   * Significant digits for real per-atom columns (positions, forces...). Omitted: the shortest
+   * round-trip-exact form (parse(write(x)) === x bit for bit). Cells and info values are always exact.
    */
   precision?: number;
 }
@@ -37,4 +37,15 @@ export interface Format {
   readonly read?: (text: string, opts?: ReadOptions) => Structure[];
   /** Serialise frames to text; absent for directory formats. */
   readonly write?: (frames: readonly Structure[], opts?: WriteOptions) => string;
+  /** Streaming reader, for formats whose frames can be parsed one at a time. */
+  readonly createParser?: (opts?: ReadOptions) => FrameParser;
+  /** One frame's text, for formats whose file is the concatenation of its frames (appendable). */
+  readonly writeFrame?: (s: Structure, opts?: WriteOptions) => string;
+}
+
+/** An incremental parser: fed text split anywhere, it returns frames as they complete. */
+export interface FrameParser {
+  push(chunk: string): Structure[];
+  /** End of input: returns the last frames, throws ParseError on a truncated frame. */
+  end(): Structure[];
 }
