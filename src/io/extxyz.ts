@@ -489,10 +489,10 @@ export class XyzStreamParser {
     // Number() accepts 0x.., 0b.., 0o..; Python's float() does not
     const bad = Number.isNaN(v) || (c0 === 48 && (c1 === 120 || c1 === 98 || c1 === 111));
     if (bad) {
-      if (!isPosition && FLOAT_RE.test(tok)) v = pyFloat(tok);
-      else {
-        throw new ParseError(`atom ${this.atom + 1}: column "${col.name}" (R) has "${clip(tok)}"; expected a ${isPosition ? 'finite ' : ''}real number`, this.where(lineNo));
+      if (!FLOAT_RE.test(tok)) {
+        throw new ParseError(`atom ${this.atom + 1}: column "${col.name}" (R) has "${clip(tok)}"; expected a real number`, this.where(lineNo));
       }
+      v = pyFloat(tok); // nan, inf, 1_000
     }
     if (isPosition && !Number.isFinite(v)) {
       throw new ParseError(`atom ${this.atom + 1}: position "${clip(tok)}" is not finite; expected a real number`, this.where(lineNo));
