@@ -13,7 +13,6 @@ import { MlpotError, ValidationError } from '../core/errors.js';
 import type { Structure } from '../structure/structure.js';
 import type { WriteOptions } from '../io/format.js';
 import { getFormat, readString, requireFormatFromPath, writeString } from '../io/registry.js';
-import { readDeepmdDir, writeDeepmdDir } from './deepmd-dir.js';
 
 export interface FileReadOptions {
   /** Format name (see FORMATS); default: from the path, or `deepmd` for a directory. */
@@ -48,7 +47,7 @@ async function readFormat(path: string, format: string | undefined): Promise<str
 /** Every frame of a file (or DeePMD directory). */
 export async function readStructures(path: string, opts: FileReadOptions = {}): Promise<Structure[]> {
   const name = await readFormat(path, opts.format);
-  if (getFormat(name).directory) return readDeepmdDir(path);
+  if (getFormat(name).directory) return (await import('./deepmd-dir.js')).readDeepmdDir(path);
   return readString(await readFile(path, 'utf8'), name, { file: path });
 }
 
@@ -90,7 +89,7 @@ export async function writeStructures(
   if (f.directory) {
     const all: Structure[] = [];
     for await (const s of frames) all.push(s);
-    await writeDeepmdDir(path, all);
+    await (await import('./deepmd-dir.js')).writeDeepmdDir(path, all);
     return all.length;
   }
   const target = opts.append ? path : `${path}.tmp-${process.pid}-${Date.now()}`;
