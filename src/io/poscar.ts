@@ -22,7 +22,9 @@
  * are interleaved (e.g. Si O Si) the written atom order therefore differs from `s` (reading
  * back gives the grouped order). ASE 3.22 with sort=False does not reorder; it writes one block
  * per run ("Si O Si" / "1 2 1"), which VASP accepts but many tools do not. Numbers are written in
- * the shortest form that reads back bit for bit, unless `opts.precision` is given.
+ * the shortest form that reads back bit for bit, unless `opts.precision` is given. POSCAR has
+ * no notion of open boundaries: a non-periodic structure is written with its cell and reads back
+ * as periodic; a zero-volume cell is a ValidationError.
  */
 import { ParseError, ValidationError } from '../core/errors.js';
 import { atomicNumber, isElementSymbol, symbolOf } from '../core/elements.js';
