@@ -95,6 +95,7 @@ test('eam/alloy extends F linearly above rhomax, keeping forces the gradient of 
   const Fsp = lammpsSpline(Array.from({ length: 20 }, (_, m) => syn.F[0]!(m * 0.004)), 0.004);
   const z = lammpsSpline(Array.from({ length: syn.nr }, (_, m) => syn.rphi[0]![0]!(m * syn.dr)), syn.dr);
   const rhoSp = splineValue(lammpsSpline(Array.from({ length: syn.nr }, (_, m) => syn.f[0]!(m * syn.dr)), syn.dr), 1.6);
+  assert.ok(Math.abs(pot.densities(s)[0]! - rhoSp) < 1e-15, 'densities() returns rho_i');
   const Fext = splineValue(Fsp, 0.076) + splineDerivative(Fsp, 0.076) * (rhoSp - 0.076);
   assert.ok(Math.abs(res.energies![0]! - (Fext + splineValue(z, 1.6) / 3.2)) < 1e-13);
   for (const r of runConformance(pot, s, { h: 1e-5, forceTol: 1e-6 })) assert.ok(r.pass, `${r.check}: ${r.detail}`);

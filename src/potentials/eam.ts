@@ -34,6 +34,7 @@
  */
 import { ParseError, ParameterError, ValidationError } from '../core/errors.js';
 import { atomicNumber, isElementSymbol, MAX_Z, symbolOf } from '../core/elements.js';
+import type { NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
 import { assertFiniteEnergy, finishStress, prepare } from './prepare.js';
 import { DEFAULT_REQUEST, type Capabilities, type ComputeContext, type ComputeRequest, type ComputeResult, type Potential } from './potential.js';
@@ -232,25 +233,28 @@ export class Eam implements Potential {
     );
   }
 
-  compute(s: Structure, request: ComputeRequest = DEFAULT_REQUEST, ctx?: ComputeContext): ComputeResult {
-    const { nl, forces, stress, energies } = prepare(this, s, request, ctx);
-    const n = s.length;
+  /** Host electron density rho_i of every atom (the argument of F), computed afresh. */
+  densities(s: Structure, ctx?: ComputeContext): Float64Array {
+    const { nl } = prepare(this, s, { forces: false }, ctx);
+    const rho = new Float64Array(s.length);
+    this.accumulateDensities(s, nl, this.types(s), rho);
+    return rho;
+  }
+
+  private types(s: Structure): Int32Array {
+    const type = new Int32Array(s.length);
+    for (let i = 0; i < s.length; i++) type[i] = this.typeOfZ[s.numbers[i]!]!;
+    return type;
+  }
+
+  /** Pass 1: rho_i = sum_j f_{a_j}(r_ij), LAMMPS table lookup. */
+  private accumulateDensities(s: Structure, nl: NeighborList, type: Int32Array, rho: Float64Array): void {
     const x = s.positions;
     const { offsets, neighbors, shifts } = nl;
-    const t = this.tables;
-    const nel = this.nel;
-    const nr = t.nr, nrho = t.nrho, rhomax = t.rhomax;
-    const rdr = 1.0 / t.dr, rdrho = 1.0 / t.drho;
+    const nr = this.tables.nr, rdr = 1.0 / this.tables.dr, rowR = 7 * nr;
     const cutsq = this.cutoff * this.cutoff;
-    const frhoC = this.frhoC, rhorC = this.rhorC, z2rC = this.z2rC, z2rOff = this.z2rOff;
-    const rowR = 7 * nr, rowRho = 7 * nrho;
-    const type = new Int32Array(n);
-    for (let i = 0; i < n; i++) type[i] = this.typeOfZ[s.numbers[i]!]!;
-    const rho = new Float64Array(n);
-    const fp = new Float64Array(n);
-
-    // pass 1: densities rho_i = sum_j f_{a_j}(r_ij)
-    for (let i = 0; i < n; i++) {
+    const rhorC = this.rhorC;
+    for (let i = 0; i < s.length; i++) {
       const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
       let rhoi = 0;
       for (let p = offsets[i]!, end = offsets[i + 1]!; p < end; p++) {
@@ -268,6 +272,24 @@ export class Eam implements Potential {
       }
       rho[i] = rhoi;
     }
+  }
+
+  compute(s: Structure, request: ComputeRequest = DEFAULT_REQUEST, ctx?: ComputeContext): ComputeResult {
+    const { nl, forces, stress, energies } = prepare(this, s, request, ctx);
+    const n = s.length;
+    const x = s.positions;
+    const { offsets, neighbors, shifts } = nl;
+    const t = this.tables;
+    const nel = this.nel;
+    const nr = t.nr, nrho = t.nrho, rhomax = t.rhomax;
+    const rdr = 1.0 / t.dr, rdrho = 1.0 / t.drho;
+    const cutsq = this.cutoff * this.cutoff;
+    const frhoC = this.frhoC, rhorC = this.rhorC, z2rC = this.z2rC, z2rOff = this.z2rOff;
+    const rowR = 7 * nr, rowRho = 7 * nrho;
+    const type = this.types(s);
+    const rho = new Float64Array(n);
+    this.accumulateDensities(s, nl, type, rho);
+    const fp = new Float64Array(n);
 
     // embedding energies F(rho_i) and derivatives F'(rho_i)
     let energy = 0;
