@@ -87,9 +87,9 @@ test('convert: extended XYZ to POSCAR and back keeps the structure; several fram
 test('files: a directory is a DeePMD system, written and read back with its reference labels', async () => {
   await withTmp(async (dir) => {
     const sys = join(dir, 'sys');
-    const s = si2(-3);
-    s.setArray('REF_forces', { type: 'float', cols: 3, data: Float64Array.of(1, 2, 3, -1, -2, -3) });
-    assert.equal(await writeStructures(sys, [s, si2(-4)], { format: 'deepmd' }), 2);
+    const frames = [si2(-3), si2(-4)];
+    for (const f of frames) f.setArray('REF_forces', { type: 'float', cols: 3, data: Float64Array.of(1, 2, 3, -1, -2, -3) });
+    assert.equal(await writeStructures(sys, frames, { format: 'deepmd' }), 2);
     const back = await readStructures(sys);
     assert.deepEqual(back.map((f) => f.info['REF_energy']), [-3, -4]);
     assert.deepEqual(Array.from(back[0]!.floatArray('REF_forces')!), [1, 2, 3, -1, -2, -3]);
