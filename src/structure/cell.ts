@@ -85,19 +85,24 @@ export function wrap(s: Structure): Structure {
 
 /**
  * Minimum-image displacement of vector d (Å) for a possibly triclinic cell: the shortest
- * d + n*cell over integer n along periodic directions. Exact for any cell shape (searches
- * the neighbouring images after reducing to fractional [-0.5, 0.5)).
+ * d + n*cell over integer n along periodic directions. Exact for any cell shape, however skewed:
+ * after reducing to fractional [-0.5, 0.5), any shorter image v satisfies |n_k| <= 0.5 + |d'| / h_k
+ * (h_k the plane spacing), and that whole range is searched. Non-periodic lattice vectors may be
+ * zero (a slab's c): they are replaced by unit vectors perpendicular to the periodic ones.
  */
 export function minimumImage(cell: ArrayLike<number>, pbc: readonly boolean[], d: ArrayLike<number>, out: Float64Array = new Float64Array(3)): Float64Array {
   if (!(pbc[0] || pbc[1] || pbc[2])) {
     out[0] = d[0]!; out[1] = d[1]!; out[2] = d[2]!;
     return out;
   }
-  const f = toFractional(cell, d);
+  const B = completeBasis(cell, pbc);
+  const f = toFractional(B, d);
   for (let k = 0; k < 3; k++) if (pbc[k]) f[k] = f[k]! - Math.round(f[k]!);
-  const base = toCartesian(cell, f);
+  const base = toCartesian(B, f);
+  const h = planeSpacings(B);
+  const len = norm3(base);
+  const r = [0, 1, 2].map((k) => (pbc[k] ? Math.floor(0.5 + len / h[k]!) + 1 : 0));
   let best = Infinity;
-  const r = [pbc[0] ? 1 : 0, pbc[1] ? 1 : 0, pbc[2] ? 1 : 0];
   for (let i = -r[0]!; i <= r[0]!; i++)
     for (let j = -r[1]!; j <= r[1]!; j++)
       for (let k = -r[2]!; k <= r[2]!; k++) {
@@ -111,6 +116,29 @@ export function minimumImage(cell: ArrayLike<number>, pbc: readonly boolean[], d
         }
       }
   return out;
+}
+
+/** Periodic rows of `cell`; non-periodic rows replaced by unit vectors orthogonal to the periodic ones and each other. */
+function completeBasis(cell: ArrayLike<number>, pbc: readonly boolean[]): Float64Array {
+  const B = Float64Array.from(cell);
+  const per = [0, 1, 2].filter((k) => pbc[k]);
+  if (per.length === 3) return B;
+  const open = [0, 1, 2].filter((k) => !pbc[k]);
+  const rowOf = (r: number) => [cell[3 * r]!, cell[3 * r + 1]!, cell[3 * r + 2]!];
+  const put = (r: number, v: ArrayLike<number>) => {
+    const l = norm3(v);
+    for (let c = 0; c < 3; c++) B[3 * r + c] = v[c]! / l;
+  };
+  if (per.length === 2) put(open[0]!, cross(rowOf(per[0]!), rowOf(per[1]!)));
+  else {
+    const a = rowOf(per[0]!);
+    const ax = Math.abs(a[0]!), ay = Math.abs(a[1]!), az = Math.abs(a[2]!);
+    const e = ax <= ay && ax <= az ? [1, 0, 0] : ay <= az ? [0, 1, 0] : [0, 0, 1];
+    const u = cross(a, e);
+    put(open[0]!, u);
+    put(open[1]!, cross(a, u));
+  }
+  return B;
 }
 
 /** Throws unless the periodic lattice vectors span a non-degenerate space. */
