@@ -82,13 +82,15 @@ test('tersoff equals LAMMPS pair_style tersoff (Si.tersoff) to 1e-8 on 22 Si con
   console.log(`# tersoff vs LAMMPS worst relative deviation: energy ${worst.e.toExponential(1)}, forces ${worst.f.toExponential(1)}, stress ${worst.s.toExponential(1)}, per-atom energy ${worst.ea.toExponential(1)}`);
 });
 
-test('tersoff equals LAMMPS pair_style tersoff for two elements (SiC.tersoff) to 1e-8', { skip }, () => {
-  const file = '/usr/share/lammps/potentials/SiC.tersoff';
-  const pot = Tersoff.fromLammps(readFileSync(file, 'utf8'), ['Si', 'C'], 'SiC.tersoff');
-  for (let seed = 0; seed < 4; seed++) {
-    const s = randomStructure({ numbers: [14, 6], n: 30, cell: cellFromParameters(8, 8.5, 9, 80 + seed, 95, 100 + 3 * seed), minDistance: 1.5, seed: 600 + seed });
-    // LAMMPS types sorted by Z: 1 = C, 2 = Si
-    const ref = runLammps(s, { pairStyle: 'tersoff', pairCoeff: [`* * ${file} C Si`], perAtomEnergy: true });
-    compareWithLammps(pot, s, ref, `SiC seed ${seed}`);
-  }
-});
+for (const name of ['SiC.tersoff', 'SiC_1994.tersoff']) {
+  test(`tersoff equals LAMMPS pair_style tersoff for two elements (${name}${name === 'SiC_1994.tersoff' ? ', whose Si C C / C Si Si entries differ in A and D' : ''}) to 1e-8`, { skip }, () => {
+    const file = `/usr/share/lammps/potentials/${name}`;
+    const pot = Tersoff.fromLammps(readFileSync(file, 'utf8'), ['Si', 'C'], name);
+    for (let seed = 0; seed < 4; seed++) {
+      const s = randomStructure({ numbers: [14, 6], n: 30, cell: cellFromParameters(8, 8.5, 9, 80 + seed, 95, 100 + 3 * seed), minDistance: 1.5, seed: 600 + seed });
+      // LAMMPS types sorted by Z: 1 = C, 2 = Si
+      const ref = runLammps(s, { pairStyle: 'tersoff', pairCoeff: [`* * ${file} C Si`], perAtomEnergy: true });
+      compareWithLammps(pot, s, ref, `SiC seed ${seed}`);
+    }
+  });
+}

@@ -104,3 +104,12 @@ export function uniqueElements(elements: readonly string[]): string[] {
   }
   return out;
 }
+
+/**
+ * Symmetry checks accept differences from rounding in published files (e.g. lambda*eps of
+ * CdTeZnSeHgS0.sw agree to 1e-7); such entries make the result depend on neighbour order at
+ * that level, exactly as in LAMMPS.
+ */
+export function nearlyEqual(a: number, b: number, rel = 1e-6): boolean {
+  return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b));
+}

@@ -126,12 +126,12 @@ test('sw two-element parameter file passes the conformance kit', () => {
   assert.ok(Math.abs(pot.compute(s).energy - swapped.compute(s).energy) < 1e-12);
 });
 
-test('sw reading a file rejects missing triplets, wrong value counts, non-metal units and asymmetric pairs', () => {
+test('sw reading a file rejects missing triplets, wrong value counts, non-metal units and j/k-asymmetric three-body entries', () => {
   assert.throws(() => StillingerWeber.fromLammps(SIGE_SW.replace(/^Ge Ge Si.*$/m, ''), ['Si', 'Ge']), (e: unknown) => e instanceof ParameterError && /Ge Ge Si/.test(e.message));
   assert.throws(() => StillingerWeber.fromLammps('Si Si Si 1 2 3 4 5 6 7 8 9 10 11 12\n', ['Si']), (e: unknown) => e instanceof ParseError && /12 values, expected 11/.test(e.message) && /line 1/.test(e.message));
   assert.throws(() => StillingerWeber.fromLammps('Si Si Si 1 2 3 4 5\n', ['Si']), (e: unknown) => e instanceof ParseError && /file ends inside/.test(e.message));
   assert.throws(() => StillingerWeber.fromLammps('# UNITS: real\nSi Si Si 2.1683 2.0951 1.80 21.0 1.20 -0.3333 7.05 0.60 4.0 0.0 0.0\n', ['Si']), (e: unknown) => e instanceof ParseError && /real/.test(e.message));
-  assert.throws(() => StillingerWeber.fromLammps(SIGE_SW.replace(/^Ge Si Si 2.05/m, 'Ge Si Si 2.06'), ['Si', 'Ge']), (e: unknown) => e instanceof ParameterError && /differ in epsilon/.test(e.message));
+  assert.throws(() => StillingerWeber.fromLammps(SIGE_SW.replace(/^Si Ge Si 2.10   0.0    0.0  23.0/m, 'Si Ge Si 2.10   0.0    0.0  24.0'), ['Si', 'Ge']), (e: unknown) => e instanceof ParameterError && /Si Si Ge and Si Ge Si differ in lambda\*epsilon/.test(e.message));
   assert.throws(() => StillingerWeber.fromLammps(SIGE_SW, ['Si', 'Xx']), /unknown element/);
 });
 

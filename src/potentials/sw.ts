@@ -37,7 +37,7 @@ import { ParameterError, ValidationError } from '../core/errors.js';
 import { atomicNumber, MAX_Z } from '../core/elements.js';
 import type { Structure } from '../structure/structure.js';
 import { SI_SW } from './data/si-sw.js';
-import { lammpsTripletTable, parseLammpsEntries, uniqueElements } from './lammps-params.js';
+import { lammpsTripletTable, nearlyEqual, parseLammpsEntries, uniqueElements } from './lammps-params.js';
 import { assertFiniteEnergy, finishStress, prepare } from './prepare.js';
 import { DEFAULT_REQUEST, type Capabilities, type ComputeContext, type ComputeRequest, type ComputeResult, type Potential } from './potential.js';
 
@@ -146,11 +146,6 @@ export class StillingerWeber implements Potential {
         this.pQ[q] = p.q;
         if (p.p !== 4 || p.q !== 0) p4q0 = false;
         cutmax = Math.max(cutmax, rc);
-        // the pair term is computed once per pair: entries (i j j) and (j i i) must agree on it
-        const r = params[(j * nt + i) * nt + i]!;
-        for (const k of ['epsilon', 'sigma', 'a', 'A', 'B', 'p', 'q', 'tol', 'gamma'] as const) {
-          if (p[k] !== r[k]) throw new ParameterError(`sw: entries ${el[i]} ${el[j]} ${el[j]} and ${el[j]} ${el[i]} ${el[i]} differ in ${k} (${p[k]} vs ${r[k]}); the pair term would depend on atom order (in LAMMPS too)`);
-        }
       }
     this.p4q0 = p4q0;
     this.tLamEps = new Float64Array(nt * np);
@@ -160,11 +155,13 @@ export class StillingerWeber implements Potential {
         for (let k = 0; k < nt; k++) {
           const p = params[(i * nt + j) * nt + k]!;
           const r = params[(i * nt + k) * nt + j]!;
-          if (p.lambda * p.epsilon !== r.lambda * r.epsilon || p.costheta0 !== r.costheta0) {
+          // LAMMPS takes (i j k) with j, k in its neighbour-list order; we take the mean of (i j k)
+          // and (i k j), which is the same number when the file is symmetric
+          if (!nearlyEqual(p.lambda * p.epsilon, r.lambda * r.epsilon) || !nearlyEqual(p.costheta0, r.costheta0)) {
             throw new ParameterError(`sw: entries ${el[i]} ${el[j]} ${el[k]} and ${el[i]} ${el[k]} ${el[j]} differ in lambda*epsilon or costheta0; the three-body term would depend on neighbour order (in LAMMPS too)`);
           }
-          this.tLamEps[(i * nt + j) * nt + k] = p.lambda * p.epsilon;
-          this.tCos0[(i * nt + j) * nt + k] = p.costheta0;
+          this.tLamEps[(i * nt + j) * nt + k] = 0.5 * (p.lambda * p.epsilon + r.lambda * r.epsilon);
+          this.tCos0[(i * nt + j) * nt + k] = 0.5 * (p.costheta0 + r.costheta0);
         }
     this.cutoff = cutmax;
     this.name = `sw(${label})`;
@@ -243,8 +240,10 @@ export class StillingerWeber implements Potential {
         sH[ns] = gs * rc;
         let g = 0;
         let en = 0;
-        if (j >= i) {
-          const w = j > i ? 1 : 0.5;
+        // LAMMPS' rule for which side computes a pair (atom ids i+1, j+1): keeps asymmetric
+        // (i j j) / (j i i) entries exactly as LAMMPS; a periodic self image counts half from each side
+        const w = j === i ? 0.5 : ((i + j) & 1) === (i > j ? 1 : 0) ? 1 : 0;
+        if (w !== 0) {
           // phi2 = (c5 r^-p - c6 r^-q) exp(sigma rc); dphi2/dr
           let rp: number, rq: number, drp: number, drq: number;
           if (p4q0) {

@@ -150,11 +150,6 @@ export class Tersoff implements Potential {
         this.pC2[q] = Math.pow(2 * p.n * 1e-8, -1 / p.n);
         this.pC3[q] = 1 / this.pC2[q]!;
         this.pC4[q] = 1 / this.pC1[q]!;
-        // the repulsive term is computed once per pair: (i j j) and (j i i) must agree on it
-        const r = params[(j * nt + i) * nt + i]!;
-        for (const k of ['A', 'lambda1', 'R', 'D'] as const) {
-          if (p[k] !== r[k]) throw new ParameterError(`tersoff: entries ${el[i]} ${el[j]} ${el[j]} and ${el[j]} ${el[i]} ${el[i]} differ in ${k} (${p[k]} vs ${r[k]}); the repulsive pair term would depend on atom order (in LAMMPS too)`);
-        }
       }
     const nq = nt * np;
     const g = () => new Float64Array(nq);
@@ -261,8 +256,10 @@ export class Tersoff implements Potential {
         }
         let g = 0, en = 0;
         const q = ti * nt + tj;
-        if (j >= i && r2 < pCutsq[q]!) {
-          const w = j > i ? 1 : 0.5;
+        // LAMMPS' rule for which side computes a pair (atom ids i+1, j+1): keeps asymmetric
+        // (i j j) / (j i i) entries exactly as LAMMPS; a periodic self image counts half from each side
+        const w = j === i ? 0.5 : ((i + j) & 1) === (i > j ? 1 : 0) ? 1 : 0;
+        if (w !== 0 && r2 < pCutsq[q]!) {
           const fc = sFcK[ns * nt + tj]!, dfc = sDFcK[ns * nt + tj]!; // entry i j j
           const ex = Math.exp(-pL1[q]! * r);
           const vr = fc * pA[q]! * ex;
