@@ -312,8 +312,9 @@ export class HarmonicRestraints implements Potential {
           const ib2 = b2n > 0 ? 1 / (b2n * b2n) : 0;
           const p12 = (b1x * b2x + b1y * b2y + b1z * b2z) * ib2, p32 = (b3x * b2x + b3y * b2y + b3z * b2z) * ib2;
           for (let c = 0; c < 3; c++) {
-            g[3 + c] = (p12 - 1) * g[c]! - p32 * g[9 + c]!;
-            g[6 + c] = (p32 - 1) * g[9 + c]! - p12 * g[c]!;
+            // Bekker's middle-atom terms with r_ij.r_kj = -b1.b2 and r_kl.r_kj = -b3.b2
+            g[3 + c] = -(p12 + 1) * g[c]! + p32 * g[9 + c]!;
+            g[6 + c] = -(p32 + 1) * g[9 + c]! + p12 * g[c]!;
           }
         }
         return phi;
