@@ -232,7 +232,7 @@ export function lammpsSetupCommands(f: LammpsFrame, dataFile: string, opts: Pick
 }
 
 /** Run `lmp -in in.lmp` in `dir`; throws with the log tail on failure. */
-export function runLmp(dir: string, script: string, timeoutMs = 120000): void {
+export function runLmp(dir: string, script: string, timeoutMs = 120000, keptDir = true): void {
   writeFileSync(join(dir, 'in.lmp'), script);
   const r = spawnSync('lmp', ['-in', 'in.lmp', '-log', 'log.lammps', '-screen', 'none', '-nocite'], {
     cwd: dir,
@@ -245,7 +245,7 @@ export function runLmp(dir: string, script: string, timeoutMs = 120000): void {
     const log = existsSync(logPath) ? readFileSync(logPath, 'utf8') : '';
     const tail = (log + (r.stderr ?? '') + (r.stdout ?? '')).trim().split('\n').slice(-15).join('\n');
     const why = r.error ? `could not run lmp (${r.error.message})` : `lmp exited with status ${r.status}${r.signal ? ` (signal ${r.signal})` : ''}`;
-    throw new MlpotError('PEER', `${why} in ${dir}; last lines of its log:\n${tail}`);
+    throw new MlpotError('PEER', `${why} in ${dir}${keptDir ? '' : ' (removed; pass keepDir: true to keep it)'}; last lines of its log:\n${tail}`);
   }
 }
 
@@ -268,7 +268,7 @@ export function runLammps(s: Structure, opts: LammpsOptions): LammpsResult {
       'print "RESULT $(pe:%.17g) $(c_P[1]:%.17g) $(c_P[2]:%.17g) $(c_P[3]:%.17g) $(c_P[4]:%.17g) $(c_P[5]:%.17g) $(c_P[6]:%.17g)" file result.txt screen no',
       '',
     ].join('\n');
-    runLmp(dir, script, opts.timeoutMs);
+    runLmp(dir, script, opts.timeoutMs, opts.keepDir ?? false);
     const res = readFileSync(join(dir, 'result.txt'), 'utf8').trim().split(/\s+/);
     if (res[0] !== 'RESULT' || res.length !== 8) throw new MlpotError('PEER', `lammps: unexpected result line "${res.join(' ')}" in ${dir}`);
     const [energy, pxx, pyy, pzz, pxy, pxz, pyz] = res.slice(1).map(Number) as [number, number, number, number, number, number, number];
