@@ -9,7 +9,7 @@ import { ForceEngine } from './forces.js';
 import { velocityVerlet, type Integrator } from './integrator.js';
 import { logRow } from './run.js';
 import { createState, kineticEnergy, maxwellBoltzmann, type MDState } from './state.js';
-import { bussi } from './thermostats.js';
+import { bussi, langevin } from './thermostats.js';
 import { argonFcc, argonLJ, blockMean } from './test-fixtures.js';
 
 const T = 60; // K: solid LJ argon (melts near 84 K at zero pressure)
@@ -127,4 +127,26 @@ test('barostat rejects fixed atoms with a clear error', () => {
   const st = createState(argonFcc(2), { fixed: [0] });
   const it = npt(st, new Rng(1), new ForceEngine(argonLJ()), {});
   assert.throws(() => it.init(st), (e: unknown) => e instanceof ValidationError && /fixed atoms/.test(e.message));
+});
+
+test('C-rescale composes with a Langevin thermostat: target pressure and temperature are sampled', () => {
+  const st = createState(argonFcc(3));
+  const rng = new Rng(8);
+  maxwellBoltzmann(st, T, rng);
+  const it = velocityVerlet({
+    engine: new ForceEngine(argonLJ()), timestepFs: 5, rng,
+    couplers: [langevin({ temperatureK: T, tauFs: 200 }), stochasticCellRescaling({ pressureGPa: 0.2, temperatureK: T, tauFs: 500, compressibilityPerGPa: 0.5 })],
+  });
+  it.init(st);
+  for (let i = 0; i < 1000; i++) it.step(st);
+  const p: number[] = [], t: number[] = [];
+  for (let i = 0; i < 4000; i++) {
+    it.step(st);
+    const row = logRow(st, it);
+    p.push(row.pressure_GPa);
+    t.push(row.temperature_K);
+  }
+  const pm = blockMean(p), tm = blockMean(t);
+  assert.ok(Math.abs(pm.mean - 0.2) < 4 * pm.err + 0.005, `mean pressure ${pm.mean} +- ${pm.err} GPa, target 0.2`);
+  assert.ok(Math.abs(tm.mean - T) < 4 * tm.err + 0.5, `mean temperature ${tm.mean} +- ${tm.err} K, target ${T}`);
 });

@@ -59,6 +59,8 @@ export class ForceEngine {
   private readonly m = new Float64Array(9);
   private readonly hinv = new Float64Array(9);
   private readonly request: ComputeRequest = { forces: true, stress: false };
+  /** Reused compute context (no allocation per step on our side). */
+  private readonly ctx: { neighbors: NeighborList | undefined; out: { forces?: Float64Array; stress?: Float64Array } } = { neighbors: undefined, out: {} };
 
   constructor(potential: Potential, opts: ForceEngineOptions = {}) {
     this.potential = potential;
@@ -78,10 +80,11 @@ export class ForceEngine {
     if (this.forces.length !== 3 * n) this.forces = new Float64Array(3 * n);
     this.ensureList(s);
     this.request.stress = !!opts.stress;
-    const res = this.potential.compute(s, this.request, {
-      neighbors: this.list!,
-      out: { forces: this.forces, stress: opts.stress ? this.stressBuf : undefined },
-    });
+    const ctx = this.ctx;
+    ctx.neighbors = this.list!;
+    ctx.out.forces = this.forces;
+    ctx.out.stress = opts.stress ? this.stressBuf : undefined;
+    const res = this.potential.compute(s, this.request, ctx);
     this.evaluations++;
     if (res.forces && res.forces !== this.forces) this.forces.set(res.forces);
     if (opts.stress && res.stress && res.stress !== this.stressBuf) this.stressBuf.set(res.stress);
