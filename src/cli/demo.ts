@@ -12,6 +12,8 @@ import { Tersoff } from '../potentials/tersoff.js';
 import { bulk, rattle } from '../structure/builders.js';
 import { repeat } from '../structure/repeat.js';
 import type { Structure } from '../structure/structure.js';
+import { loadConfig } from './config.js';
+import { MD_SCHEMA, runMdJob, type MdConfig, type MdSummary } from './md.js';
 
 interface DemoRow {
   system: string;
@@ -23,7 +25,18 @@ interface DemoRow {
   ms: number;
 }
 
-export async function demoCommand(opts: { json?: boolean }): Promise<DemoRow[]> {
+/** The main job: potentials table, then a short Langevin MD of 512-atom silicon with SW. */
+export async function demoCommand(opts: { json?: boolean; steps?: string }): Promise<{ rows: DemoRow[]; md: MdSummary }> {
+  const rows = potentialsTable(opts);
+  const steps = opts.steps ?? '2000';
+  if (!opts.json) process.stdout.write(`\nshort MD: 512-atom diamond Si, Stillinger-Weber, Langevin 1000 K, 1 fs, ${steps} steps\n`);
+  const c = loadConfig<MdConfig>(MD_SCHEMA, undefined, { potential: 'sw', input: '(built-in diamond Si 4x4x4)', ensemble: 'langevin', temperature: 1000, timestep: 1, steps, seed: 7, interval: 20, json: !!opts.json, progress: !opts.json });
+  const md = await runMdJob(c, repeat(bulk('Si', 'diamond', { a: 5.431, cubic: true }), 4), { print: !opts.json });
+  if (opts.json) process.stdout.write(JSON.stringify({ potentials: rows, md }) + '\n');
+  return { rows, md };
+}
+
+function potentialsTable(opts: { json?: boolean }): DemoRow[] {
   const rng = new Rng(2026);
   const si = repeat(bulk('Si', 'diamond', { a: 5.431, cubic: true }), 3);
   const siRattled = rattle(si, 0.05, rng);
@@ -45,9 +58,7 @@ export async function demoCommand(opts: { json?: boolean }): Promise<DemoRow[]> 
     const p = (-(r.stress![0]! + r.stress![1]! + r.stress![2]!) / 3) * EV_PER_A3_TO_GPA;
     rows.push({ system, potential: pot.name, n_atoms: s.length, energy_per_atom_eV: r.energy / s.length, fmax_eV_A: fmax, pressure_GPa: p, ms });
   }
-  if (opts.json) {
-    process.stdout.write(JSON.stringify(rows) + '\n');
-  } else {
+  if (!opts.json) {
     process.stdout.write('mlpot demo: built-in potentials on a few crystals\n\n');
     const head = ['system', 'potential', 'atoms', 'E/atom (eV)', 'Fmax (eV/Å)', 'P (GPa)', 'time (ms)'];
     const body = rows.map((r) => [r.system, r.potential, String(r.n_atoms), r.energy_per_atom_eV.toFixed(6), r.fmax_eV_A.toFixed(4), r.pressure_GPa.toFixed(3), r.ms.toFixed(1)]);

@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { calcCommand } from './calc.js';
 import { convertCommand } from './convert-command.js';
 import { demoCommand } from './demo.js';
+import { mdCommand } from './md.js';
+import { optCommand } from './opt.js';
 
 export const VERSION = '0.1.0';
 
@@ -45,8 +47,71 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('md')
+    .description('Molecular dynamics (NVE, Langevin, Bussi, Nose-Hoover, NPT) from a YAML config and/or flags; flags override the file.')
+    .option('-c, --config <file>', 'YAML config; keys as the long flags in snake_case (e.g. max_force)')
+    .option('-p, --potential <spec>', 'potential spec (see mlpot calc --help)')
+    .option('-i, --input <file>', 'starting structure')
+    .option('--frame <n>', 'frame of the input to start from (default 0; -1 = last)')
+    .option('--ensemble <name>', 'nve | langevin | bussi | nose-hoover | npt (default nve)')
+    .option('--temperature <K>', 'target temperature and initial velocities (default 300)')
+    .option('--initial-temperature <K>', 'temperature of the initial Maxwell-Boltzmann velocities (default: --temperature)')
+    .option('--pressure <GPa>', 'npt target pressure (default 0)')
+    .option('--timestep <fs>', 'time step (default 1)')
+    .option('--steps <n>', 'number of steps (default 1000)')
+    .option('--seed <n>', 'random seed (default 42)')
+    .option('--log <file>', 'log table: step time_fs epot ekin temperature_K pressure_GPa conserved_eV')
+    .option('--traj <file>', 'extended-XYZ trajectory with velocities and forces')
+    .option('-o, --output <file>', 'final frame')
+    .option('--interval <n>', 'steps between log rows (default 10)')
+    .option('--traj-interval <n>', 'steps between trajectory frames (default: --interval)')
+    .option('--tau <fs>', 'thermostat time constant (default 100 fs; Langevin: 1/friction)')
+    .option('--barostat-tau <fs>', 'barostat time constant (default 1000 fs)')
+    .option('--compressibility <perGPa>', 'barostat compressibility (default 0.01 /GPa)')
+    .option('--anisotropic', 'npt: scale x, y, z independently')
+    .option('--npt-thermostat <name>', 'bussi | langevin (default bussi)')
+    .option('--skin <A>', 'neighbour-list skin (default 1 Å)')
+    .option('--checkpoint <file>', 'checkpoint file, written every --checkpoint-interval steps')
+    .option('--checkpoint-interval <n>', 'steps between checkpoints (default 1000)')
+    .option('--restart', 'continue from --checkpoint (log and trajectory are continued)')
+    .option('--max-force <eV/A>', 'stop if a force exceeds this (default 1000)')
+    .option('--max-temperature <K>', 'stop if the temperature exceeds this (default 1e5)')
+    .option('--fixed <list>', 'comma-separated indices of atoms held fixed', (v: string) => v.split(',').map((x) => Number(x.trim())))
+    .option('--velocities <how>', 'auto | maxwell-boltzmann | input (default auto: input velocities if present)')
+    .option('--progress', 'show progress (default)')
+    .option('--no-progress', 'no progress output')
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts) => {
+      await mdCommand(opts);
+    });
+
+  program
+    .command('opt')
+    .description('Relax atoms (and optionally the cell under a pressure) with FIRE or L-BFGS.')
+    .option('-c, --config <file>', 'YAML config; keys as the long flags in snake_case')
+    .option('-p, --potential <spec>', 'potential spec')
+    .option('-i, --input <file>', 'starting structure')
+    .option('--frame <n>', 'frame of the input (default 0; -1 = last)')
+    .option('-o, --output <file>', 'relaxed structure')
+    .option('--optimizer <name>', 'lbfgs | fire (default lbfgs)')
+    .option('--fmax <eV/A>', 'force convergence threshold (default 0.01)')
+    .option('--cell', 'relax the cell too')
+    .option('--hydrostatic', 'cell relaxation keeps the cell shape')
+    .option('--pressure <GPa>', 'external pressure for cell relaxation (default 0)')
+    .option('--smax <GPa>', 'stress convergence threshold for cell relaxation (default 0.001)')
+    .option('--steps <n>', 'maximum steps (default 1000)')
+    .option('--log <file>', 'log table: step energy fmax smax_GPa')
+    .option('--traj <file>', 'extended-XYZ trajectory of the relaxation')
+    .option('--fixed <list>', 'comma-separated indices of atoms held fixed', (v: string) => v.split(',').map((x) => Number(x.trim())))
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      await optCommand(opts);
+    });
+
+  program
     .command('demo')
-    .description('The built-in default job: compute a few structures with built-in potentials and print the results.')
+    .description('The built-in default job: built-in potentials on a few crystals, then a short MD of silicon with Stillinger-Weber.')
+    .option('--steps <n>', 'MD steps (default 2000)')
     .option('--json', 'print JSON')
     .action(async (opts) => {
       await demoCommand(opts);
