@@ -10,7 +10,7 @@
  * |-------------|------------------------------------------------------|-----------------------------|
  * | g_ab(r)     | radial distribution of b atoms around a atoms        | `RdfResult.g`               |
  * | n_ab(r)     | mean number of b atoms within r of an a atom         | `RdfResult.n`               |
- * | rho_ab      | pair density (N_a N_b - N_ab) / (N_a V)             | `pairDensity` in `add`      |
+ * | rho_b       | number density of b atoms N_b / V                    | `nb / v` in `add`           |
  * | MSD(t)      | <|r_i(t0 + t) - r_i(t0)|^2> over atoms and origins   | `MsdResult.msd`             |
  * | C(t)        | <v_i(t0) . v_i(t0 + t)> (optionally m_i-weighted)    | `VacfResult.c`              |
  * | D           | self-diffusion coefficient                           | `DiffusionEstimate.dA2PerFs`|
@@ -82,15 +82,17 @@ export interface RdfResult {
 /**
  * Accumulates g_ab(r) over frames.
  *
- *   g_ab(r_k) = < H_k / (N_a rho_ab V_k) >_frames,   V_k = (4 pi / 3)(r_{k+1}^3 - r_k^3)
- *   rho_ab    = (N_a N_b - N_ab) / (N_a V)           (N_ab = N_a if a = b, else 0)
- *   n_ab(r_k+1) = < sum_{l <= k} H_l / N_a >_frames   (= sum_l 4 pi r^2 rho_ab g_ab dr with exact shells)
+ *   g_ab(r_k) = < H_k / (N_a rho_b V_k) >_frames,   V_k = (4 pi / 3)(r_{k+1}^3 - r_k^3),  rho_b = N_b / V
+ *   n_ab(r_{k+1}) = < sum_{l <= k} H_l / N_a >_frames  (= sum_l rho_b g_ab(r_l) V_l, exact shells)
  *
- * H_k counts ordered pairs (i of element a, j of element b, any periodic image, i != j or a
- * non-zero image) with |d_ij| in bin k. The self-pair exclusion in rho_ab (as LAMMPS' compute
- * rdf) makes g exactly 1 in expectation for an ideal gas of any size; for a != b it is N_b / V.
- * Pairs come from the neighbour list, which includes all images, so rMaxA is not limited by
- * the cell. For a frame with a changing volume each frame is normalised with its own V.
+ * H_k counts ordered pairs (i of element a, j of element b, over all periodic images; an atom's
+ * own images count, the atom itself does not) with |d_ij| in bin k. The density is that of b in
+ * the infinite periodic system, N_b / V, so n(r) integrates to true coordination numbers (also
+ * for a one-atom primitive cell). A finite ideal gas of N_b random points has N_b - 1 other
+ * atoms, so there g_ab = 1 - delta_ab / N_b (plus the atom's own images beyond the cell size);
+ * the same convention as ASE, VMD and MDAnalysis. Pairs come from the neighbour list, which
+ * includes all images, so rMaxA is not limited by the cell. Each frame is normalised with its own
+ * V (NPT). Open structures use the given `volumeA3`.
  *
  * | symbol | variable                 |
  * |--------|--------------------------|
@@ -141,11 +143,10 @@ export class RdfAccumulator {
       if (this.za < 0 || z[i] === this.za) na++;
       if (this.zb < 0 || z[i] === this.zb) nb++;
     }
-    const same = this.za === this.zb;
-    const pairs = na * nb - (same ? na : 0);
-    if (na === 0 || pairs <= 0) {
-      const what = this.za < 0 ? 'atoms' : `${symbolOf(this.za)}-${symbolOf(this.zb)} pairs`;
-      throw new ValidationError(`RDF: frame has no ${what} (${n} atoms); nothing to normalise`);
+    const pairs = na * nb;
+    if (pairs === 0) {
+      const what = this.za < 0 ? 'atoms' : `${symbolOf(this.za)} or ${symbolOf(this.zb)} atoms (${na} and ${nb})`;
+      throw new ValidationError(`RDF: frame has no ${what} among its ${n} atoms; nothing to normalise`);
     }
     const nl = buildNeighborList(s, this.rMaxA);
     const x = s.positions, sh = nl.shifts, off = nl.offsets, nbr = nl.neighbors;
@@ -166,7 +167,7 @@ export class RdfAccumulator {
         counts[k] = counts[k]! + 1;
       }
     }
-    // g_k = H_k / (N_a rho V_k) = H_k V / (pairs V_k)
+    // g_k = H_k / (N_a rho_b V_k) = H_k V / (N_a N_b V_k)
     const gf = v / pairs;
     let run = 0;
     for (let k = 0; k < this.nBins; k++) {
