@@ -30,11 +30,12 @@ import {
   type CheckpointRecord,
   type Coupler,
   type Integrator,
-  type LogRow,
-  type MDState,
   type Observer,
+  formatLogNumber,
+  LOG_HEADER,
+  mdFrame,
+  trajectoryObserver,
 } from '../dynamics/index.js';
-import { formatExtxyzFrame } from '../io/extxyz.js';
 import { readStructures, writeStructures } from '../node/files.js';
 import { loadPotential } from '../node/potentials.js';
 import { cellParameters, volume } from '../structure/cell.js';
@@ -187,30 +188,6 @@ class SyncWriter {
   }
 }
 
-function fmt(v: number): string {
-  return Number.isFinite(v) ? v.toPrecision(12) : 'nan';
-}
-
-export const LOG_COLUMNS = ['step', 'time_fs', 'epot', 'ekin', 'temperature_K', 'pressure_GPa', 'conserved_eV'] as const;
-
-function logLine(r: LogRow): string {
-  return `${r.step} ${fmt(r.time_fs)} ${fmt(r.epot)} ${fmt(r.ekin)} ${fmt(r.temperature_K)} ${fmt(r.pressure_GPa)} ${fmt(r.conserved_eV)}\n`;
-}
-
-/** The current MD frame as a Structure with velocities, forces and energy (for trajectories and output). */
-export function frameStructure(state: MDState): Structure {
-  const s = state.structure;
-  const out = new Structure({ numbers: s.numbers, positions: s.positions, cell: s.cell, pbc: s.pbc });
-  out.info['energy'] = state.energy;
-  out.info['step'] = state.step;
-  out.info['time_fs'] = state.timeFs;
-  out.setArray('velocities', { type: 'float', cols: 3, data: Float64Array.from(state.velocities) });
-  out.setArray('forces', { type: 'float', cols: 3, data: Float64Array.from(state.forces) });
-  const m = s.arrays['masses'];
-  if (m) out.setArray('masses', m);
-  return out;
-}
-
 function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
@@ -282,7 +259,7 @@ export async function runMdJob(c: MdConfig, structure: Structure, opts: { print?
   } else {
     if (c.log) {
       logW = new SyncWriter(c.log, false);
-      logW.write(LOG_COLUMNS.join(' ') + '\n');
+      logW.write(`${LOG_HEADER[0].padStart(10)}${LOG_HEADER.slice(1).map((h) => h.padStart(17)).join('')}\n`);
     }
     if (c.traj) trajW = new SyncWriter(c.traj, false);
   }
@@ -304,12 +281,12 @@ export async function runMdJob(c: MdConfig, structure: Structure, opts: { print?
       sumT += r.temperature_K;
       sumE += r.epot;
       sumP += r.pressure_GPa;
-      logW?.write(logLine(r));
+      logW?.write(`${String(r.step).padStart(10)}${[r.time_fs, r.epot, r.ekin, r.temperature_K, r.pressure_GPa, r.conserved_eV].map(formatLogNumber).join('')}\n`);
     },
   });
   if (trajW) {
     const w = trajW;
-    observers.push({ interval: c.traj_interval ?? c.interval, observe: (st) => w.write(formatExtxyzFrame(frameStructure(st))) });
+    observers.push(trajectoryObserver((text) => w.write(text), c.traj_interval ?? c.interval));
   }
   const progressEvery = Math.max(1, Math.floor(totalSteps / 200));
   observers.push({
@@ -360,7 +337,7 @@ export async function runMdJob(c: MdConfig, structure: Structure, opts: { print?
   }
   progress.stop();
   const wall = (performance.now() - t0) / 1000;
-  if (c.output) await writeStructures(c.output, [frameStructure(state)]);
+  if (c.output) await writeStructures(c.output, [mdFrame(state)]);
   const s = state.structure;
   const summary: MdSummary = {
     steps: state.step,

@@ -37,6 +37,8 @@ export const EV_TO_J = ELEMENTARY_CHARGE_C;
 export const EV_TO_INV_CM = ELEMENTARY_CHARGE_C / (PLANCK_J_S * SPEED_OF_LIGHT_M_S * 100); // 8065.54...
 /** Frequency: E = h nu, so 1 eV = e/h Hz, in THz. */
 export const EV_TO_THZ = ELEMENTARY_CHARGE_C / PLANCK_J_S / 1e12; // 241.799...
+/** 1 THz in cm^-1: nu~ = nu / c = 1e12 / (c in cm/s) = 33.356... */
+export const THZ_TO_INV_CM = 1e12 / (SPEED_OF_LIGHT_M_S * 100);
 
 /** Pressure/stress: 1 eV/Å^3 in GPa (= e * 1e30 Pa / 1e9). */
 export const EV_PER_A3_TO_GPA = ELEMENTARY_CHARGE_C * 1e21; // 160.21766...
@@ -59,3 +61,6 @@ export const MV2_TO_EV = NATURAL_TIME_FS * NATURAL_TIME_FS;
 export const HARTREE_PER_BOHR_TO_EV_PER_A = HARTREE_EV / BOHR_ANGSTROM;
 export const KCAL_PER_MOL_TO_EV = 1 / EV_TO_KCAL_PER_MOL;
 export const KJ_PER_MOL_TO_EV = 1 / EV_TO_KJ_PER_MOL;
+
+/** Diffusion coefficients: 1 Å^2/fs = 1e-16 cm^2 / 1e-15 s = 0.1 cm^2/s. */
+export const A2_PER_FS_TO_CM2_PER_S = 0.1;

@@ -19,18 +19,11 @@
 import { ValidationError } from '../core/errors.js';
 import { atomicNumber, symbolOf } from '../core/elements.js';
 import { inv3 } from '../core/mat3.js';
-import { SPEED_OF_LIGHT_M_S } from '../core/units.js';
+import { A2_PER_FS_TO_CM2_PER_S, THZ_TO_INV_CM } from '../core/units.js';
 import { buildNeighborList } from '../neighbors/build.js';
 import { volume } from '../structure/cell.js';
 import type { Structure } from '../structure/structure.js';
 
-/**
- * 1 Å^2/fs = 1e-20 m^2 / 1e-15 s = 1e-5 m^2/s = 0.1 cm^2/s.
- * (Kept here because units.ts has no diffusion constant yet; it belongs there.)
- */
-const A2_PER_FS_TO_CM2_PER_S = 0.1;
-/** 1 THz in cm^-1: nu~ = nu / c = 1e12 / (c in cm/s). */
-const THZ_TO_INV_CM = 1e12 / (SPEED_OF_LIGHT_M_S * 100);
 
 /** An element given as a symbol ("Ar") or an atomic number (18). */
 export type ElementSpec = string | number;

@@ -9,3 +9,5 @@ export * from './checkpoint.js';
 export * from './run.js';
 export * from './optimizable.js';
 export * from './minimize.js';
+export * from './analysis.js';
+export * from './observers.js';

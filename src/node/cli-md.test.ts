@@ -31,9 +31,9 @@ test('md reads a YAML config, lets flags override it, and writes the documented 
   assert.equal(summary.steps, 60);
   assert.equal(summary.ensemble, 'bussi');
   const lines = readFileSync(join(dir, 'md.log'), 'utf8').trim().split('\n');
-  assert.deepEqual(lines[0]!.split(' '), ['step', 'time_fs', 'epot', 'ekin', 'temperature_K', 'pressure_GPa', 'conserved_eV']);
+  assert.deepEqual(lines[0]!.trim().split(/\s+/), ['step', 'time_fs', 'epot', 'ekin', 'temperature_K', 'pressure_GPa', 'conserved_eV']);
   assert.equal(lines.length, 1 + 7); // steps 0, 10, ..., 60
-  const first = lines[1]!.split(' ').map(Number);
+  const first = lines[1]!.trim().split(/\s+/).map(Number);
   assert.equal(first[0], 0);
   assert.ok(Math.abs(first[4]! - 500) < 1e-6, `initial temperature ${first[4]}`);
   assert.ok(!existsSync(join(dir, 'from-yaml.log')), 'the --log flag overrides the YAML key');
