@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { calcCommand } from './calc.js';
 import { convertCommand } from './convert-command.js';
+import { analyzeCommand } from './analyze.js';
 import { demoCommand } from './demo.js';
 import { mdCommand } from './md.js';
 import { optCommand } from './opt.js';
@@ -106,6 +107,27 @@ export function buildProgram(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       await optCommand(opts);
+    });
+
+  program
+    .command('analyze')
+    .description('RDF, mean-square displacement (Einstein D) and velocity autocorrelation (Green-Kubo D, vibrational DOS) of an extended-XYZ trajectory. Without --rdf/--msd/--vacf, all three.')
+    .argument('<trajectory>', 'extended-XYZ trajectory (e.g. from mlpot md --traj)')
+    .option('--rdf', 'radial distribution function')
+    .option('--msd', 'mean-square displacement and Einstein diffusion coefficient')
+    .option('--vacf', 'velocity autocorrelation, Green-Kubo diffusion coefficient, vibrational DOS')
+    .option('--rmax <A>', 'RDF range (default 6 Å; may exceed half the cell)')
+    .option('--bins <n>', 'RDF bins (default 200)')
+    .option('--pair <A,B>', 'partial RDF between elements A and B, e.g. Si,Si')
+    .option('--max-lag <frames>', 'longest MSD/VACF lag in frames (default 100)')
+    .option('--dt <fs>', 'time between frames (default: from the frames\' time_fs)')
+    .option('--skip <frames>', 'skip this many frames first (equilibration)')
+    .option('--fit-from <fs>', 'Einstein fit window start (default: half the longest lag)')
+    .option('--fit-to <fs>', 'Einstein fit window end (default: the longest lag)')
+    .option('-o, --output <file>', 'write all curves as JSON')
+    .option('--json', 'print results as JSON')
+    .action(async (trajectory: string, opts) => {
+      await analyzeCommand(trajectory, opts);
     });
 
   program

@@ -95,3 +95,20 @@ test('opt relaxes the SW silicon cell to the potential\'s lattice constant', () 
   for (const abc of j.cell_abc) assert.ok(Math.abs(abc / 2 - 5.431) < 2e-3, `a = ${abc / 2}`);
   assert.ok(Math.abs(j.energy_per_atom - -4.3366) < 1e-4, `E/atom ${j.energy_per_atom}`);
 });
+
+test('analyze reads an md trajectory: fcc argon has 12 nearest neighbours and finite diffusion estimates', async () => {
+  const ar = join(dir, 'ar.xyz');
+  await writeStructures(ar, [repeat(bulk('Ar', 'fcc', { a: 5.26, cubic: true }), 3)]);
+  const md = mlpot('md', '-p', 'lj:sigma=3.4,epsilon=0.0104,cutoff=8.5', '-i', ar, '--ensemble', 'langevin', '--temperature', '30', '--timestep', '5', '--steps', '400', '--traj', 'ar.extxyz', '--interval', '10', '--no-progress');
+  assert.equal(md.status, 0, md.stderr);
+  const r = mlpot('analyze', 'ar.extxyz', '--max-lag', '10', '--rmax', '5', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.frames, 41);
+  assert.equal(j.frame_interval_fs, 50);
+  assert.ok(Math.abs(j.rdf.coordination_at_first_minimum - 12) < 0.05, `coordination ${j.rdf.coordination_at_first_minimum}`);
+  assert.ok(Math.abs(j.rdf.first_peak_A - 5.26 / Math.SQRT2) < 0.15, `first peak ${j.rdf.first_peak_A}`);
+  assert.ok(Number.isFinite(j.msd.D_cm2_per_s) && Number.isFinite(j.vacf.D_green_kubo_cm2_per_s));
+  const bad = mlpot('analyze', 'ar.extxyz', '--vacf', '--dt', 'x');
+  assert.match(bad.stderr, /--dt must be a number/);
+});
