@@ -40,6 +40,14 @@ export function pairCount(nl: NeighborList): number {
   return nl.offsets[nl.n]!;
 }
 
+/** Largest number of listed partners of any one atom (for sizing per-atom scratch arrays). */
+export function maxNeighborCount(nl: NeighborList): number {
+  const o = nl.offsets;
+  let m = 0;
+  for (let i = 0; i < nl.n; i++) m = Math.max(m, o[i + 1]! - o[i]!);
+  return m;
+}
+
 /** Recompute Cartesian shifts for a new cell (same integer images), e.g. after a barostat step. */
 export function refreshShifts(nl: NeighborList, cell: ArrayLike<number>): void {
   const im = nl.images, sh = nl.shifts;

@@ -18,11 +18,10 @@
  * One neighbour list (the caller's, or one built at the largest cutoff) serves every term.
  */
 import { ParameterError, ValidationError } from '../core/errors.js';
-import { symbolOf } from '../core/elements.js';
 import { buildNeighborList } from '../neighbors/build.js';
 import { assertValidCell } from '../structure/cell.js';
 import type { Structure } from '../structure/structure.js';
-import { assertFinitePositions, assertSpecies, MIN_ATOM_DISTANCE } from './prepare.js';
+import { assertFinitePositions, assertNoOverlap, assertSpecies, outputBuffers } from './prepare.js';
 import { DEFAULT_REQUEST, type Capabilities, type ComputeContext, type ComputeRequest, type ComputeResult, type Potential, type Uncertainty } from './potential.js';
 
 export class SumPotential implements Potential {
@@ -60,31 +59,13 @@ export class SumPotential implements Potential {
     assertFinitePositions(s);
     if (s.periodic) assertValidCell(s.cell, s.pbc);
     assertSpecies(this, s);
-    const n = s.length;
     let nl = ctx?.neighbors;
     if (!nl && this.cutoff > 0) {
       nl = buildNeighborList(s, this.cutoff);
-      if (nl.minDistance < MIN_ATOM_DISTANCE) {
-        const [i, j] = nl.minPair;
-        throw new ValidationError(
-          `atoms ${i} (${symbolOf(s.numbers[i]!)}) and ${j} (${symbolOf(s.numbers[j]!)}) are ${nl.minDistance.toPrecision(3)} Å apart, closer than ${MIN_ATOM_DISTANCE} Å (overlapping atoms)`,
-        );
-      }
+      assertNoOverlap(s, nl);
     }
     const sub: ComputeContext = nl ? { neighbors: nl } : {};
-    const out = ctx?.out;
-    const buf = (want: boolean | undefined, given: Float64Array | undefined, size: number) => {
-      if (!want) return undefined;
-      if (given) {
-        if (given.length !== size) throw new ValidationError(`output buffer has length ${given.length}, expected ${size}`);
-        given.fill(0);
-        return given;
-      }
-      return new Float64Array(size);
-    };
-    const forces = buf(request.forces, out?.forces, 3 * n);
-    const stress = buf(request.stress, out?.stress, 6);
-    const energies = buf(request.energies, out?.energies, n);
+    const { forces, stress, energies } = outputBuffers(s, request, ctx);
     let energy = 0;
     let uncertainty: Uncertainty | undefined;
     this.terms.forEach((t, k) => {

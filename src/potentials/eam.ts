@@ -36,7 +36,7 @@ import { ParseError, ParameterError, ValidationError } from '../core/errors.js';
 import { atomicNumber, isElementSymbol, MAX_Z, symbolOf } from '../core/elements.js';
 import type { NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
-import { assertFiniteEnergy, finishStress, prepare } from './prepare.js';
+import { finishResult, prepare } from './prepare.js';
 import { DEFAULT_REQUEST, type Capabilities, type ComputeContext, type ComputeRequest, type ComputeResult, type Potential } from './potential.js';
 import { lammpsSpline, resampleLagrange4 } from './spline.js';
 
@@ -275,7 +275,8 @@ export class Eam implements Potential {
   }
 
   compute(s: Structure, request: ComputeRequest = DEFAULT_REQUEST, ctx?: ComputeContext): ComputeResult {
-    const { nl, forces, stress, energies } = prepare(this, s, request, ctx);
+    const prep = prepare(this, s, request, ctx);
+    const { nl, forces, energies } = prep;
     const n = s.length;
     const x = s.positions;
     const { offsets, neighbors, shifts } = nl;
@@ -355,15 +356,7 @@ export class Eam implements Potential {
         forces[3 * i + 2] = fz;
       }
     }
-    assertFiniteEnergy(this, energy);
-    const out: ComputeResult = { energy };
-    if (forces) out.forces = forces;
-    if (energies) out.energies = energies;
-    if (stress) {
-      stress[0] = wxx; stress[1] = wyy; stress[2] = wzz; stress[3] = wyz; stress[4] = wxz; stress[5] = wxy;
-      out.stress = finishStress(s, stress);
-    }
-    return out;
+    return finishResult(this, s, prep, energy, wxx, wyy, wzz, wyz, wxz, wxy);
   }
 }
 

@@ -27,6 +27,20 @@ export interface ParseOptions {
   source?: string;
 }
 
+/** Name the values of an entry: `keys[q]` gets `values[q]` (file order). */
+export function namedValues<K extends string>(keys: readonly K[], values: readonly number[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k, q) => [k, values[q]!])) as Record<K, number>;
+}
+
+/**
+ * Read a triplet file (sw, tersoff, ...) for `elements`: one record per (i, j, k) in the order of
+ * `lammpsTripletTable`, its values named by `keys` in file order.
+ */
+export function readLammpsTriplets<K extends string>(text: string, elements: readonly string[], keys: readonly K[], source: string): Record<K, number>[] {
+  const entries = parseLammpsEntries(text, keys.length, { source });
+  return lammpsTripletTable(entries, elements, { source }).map((e) => namedValues(keys, e.values));
+}
+
 /** Every entry of a file (all elements), each with exactly `nValues` numbers after the 3 names. */
 export function parseLammpsEntries(text: string, nValues: number, opts: ParseOptions = {}): LammpsEntry[] {
   const file = opts.source ?? 'parameter file';

@@ -18,7 +18,7 @@
  */
 import { ValidationError } from '../core/errors.js';
 import type { Structure } from '../structure/structure.js';
-import { assertFiniteEnergy, finishStress, prepare } from './prepare.js';
+import { finishResult, prepare } from './prepare.js';
 import { DEFAULT_REQUEST, type Capabilities, type ComputeContext, type ComputeRequest, type ComputeResult, type Potential } from './potential.js';
 
 export interface MorseParams {
@@ -59,7 +59,8 @@ export class Morse implements Potential {
   }
 
   compute(s: Structure, request: ComputeRequest = DEFAULT_REQUEST, ctx?: ComputeContext): ComputeResult {
-    const { nl, forces, stress, energies } = prepare(this, s, request, ctx);
+    const prep = prepare(this, s, request, ctx);
+    const { nl, forces, energies } = prep;
     const x = s.positions;
     const { offsets, neighbors, shifts } = nl;
     const rc2 = this.cutoff * this.cutoff;
@@ -97,14 +98,6 @@ export class Morse implements Potential {
         forces[3 * i + 2] = fz;
       }
     }
-    assertFiniteEnergy(this, energy);
-    const out: ComputeResult = { energy };
-    if (forces) out.forces = forces;
-    if (energies) out.energies = energies;
-    if (stress) {
-      stress[0] = wxx; stress[1] = wyy; stress[2] = wzz; stress[3] = wyz; stress[4] = wxz; stress[5] = wxy;
-      out.stress = finishStress(s, stress);
-    }
-    return out;
+    return finishResult(this, s, prep, energy, wxx, wyy, wzz, wyz, wxz, wxy);
   }
 }

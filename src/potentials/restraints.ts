@@ -36,10 +36,10 @@
  * rotation checks; a position restraint only forces and stress. None is invariant under the
  * permutation or supercell checks (restraints name atoms by index).
  */
-import { CapabilityError, ValidationError } from '../core/errors.js';
-import { assertValidCell, minimumImage, volume } from '../structure/cell.js';
+import { ValidationError } from '../core/errors.js';
+import { assertValidCell, minimumImage } from '../structure/cell.js';
 import type { Structure } from '../structure/structure.js';
-import { assertFinitePositions } from './prepare.js';
+import { assertFinitePositions, assertStressPeriodic, finishResult, outputBuffers } from './prepare.js';
 import { DEFAULT_REQUEST, type Capabilities, type ComputeContext, type ComputeRequest, type ComputeResult, type Potential } from './potential.js';
 
 /** Ties atom `atom` to `point` (Å) with spring constant k (eV/Å^2), optionally only along some of x, y, z. */
@@ -165,14 +165,9 @@ export class HarmonicRestraints implements Potential {
 
   compute(s: Structure, request: ComputeRequest = DEFAULT_REQUEST, ctx?: ComputeContext): ComputeResult {
     this.check(s);
-    const n = s.length;
-    if (request.stress && !(s.pbc[0] && s.pbc[1] && s.pbc[2])) {
-      throw new CapabilityError(`stress needs a cell periodic in all three directions (pbc is ${s.pbc.map((b) => (b ? 'T' : 'F')).join(' ')})`);
-    }
-    const out = ctx?.out;
-    const forces = buffer(request.forces, out?.forces, 3 * n);
-    const stress = buffer(request.stress, out?.stress, 6);
-    const energies = buffer(request.energies, out?.energies, n);
+    assertStressPeriodic(s, request);
+    const bufs = outputBuffers(s, request, ctx);
+    const { forces, energies } = bufs;
     const { y, g, atoms, kind } = this;
     let energy = 0;
     let wxx = 0, wyy = 0, wzz = 0, wyz = 0, wxz = 0, wxy = 0;
@@ -201,15 +196,7 @@ export class HarmonicRestraints implements Potential {
         wyz += 0.5 * (yb * gz + yc * gy); wxz += 0.5 * (ya * gz + yc * gx); wxy += 0.5 * (ya * gy + yb * gx);
       }
     }
-    const res: ComputeResult = { energy };
-    if (forces) res.forces = forces;
-    if (energies) res.energies = energies;
-    if (stress) {
-      const v = volume(s.cell);
-      stress[0] = wxx / v; stress[1] = wyy / v; stress[2] = wzz / v; stress[3] = wyz / v; stress[4] = wxz / v; stress[5] = wxy / v;
-      res.stress = stress;
-    }
-    return res;
+    return finishResult(this, s, bufs, energy, wxx, wyy, wzz, wyz, wxz, wxy);
   }
 
   private check(s: Structure): void {
@@ -329,14 +316,4 @@ export function wrapAngle(a: number): number {
   if (w <= -Math.PI) w += 2 * Math.PI;
   if (w > Math.PI) w -= 2 * Math.PI;
   return w;
-}
-
-function buffer(want: boolean | undefined, given: Float64Array | undefined, size: number): Float64Array | undefined {
-  if (!want) return undefined;
-  if (given) {
-    if (given.length !== size) throw new ValidationError(`output buffer has length ${given.length}, expected ${size}`);
-    given.fill(0);
-    return given;
-  }
-  return new Float64Array(size);
 }

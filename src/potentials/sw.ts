@@ -35,10 +35,11 @@
  */
 import { ParameterError, ValidationError } from '../core/errors.js';
 import { atomicNumber, MAX_Z } from '../core/elements.js';
+import { maxNeighborCount } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
 import { SI_SW } from './data/si-sw.js';
-import { lammpsTripletTable, nearlyEqual, parseLammpsEntries, uniqueElements } from './lammps-params.js';
-import { assertFiniteEnergy, finishStress, prepare } from './prepare.js';
+import { namedValues, nearlyEqual, readLammpsTriplets, uniqueElements } from './lammps-params.js';
+import { finishResult, prepare } from './prepare.js';
 import { DEFAULT_REQUEST, type Capabilities, type ComputeContext, type ComputeRequest, type ComputeResult, type Potential } from './potential.js';
 
 /** One LAMMPS sw entry (element triplet i, j, k). */
@@ -169,9 +170,7 @@ export class StillingerWeber implements Potential {
 
   /** Read a LAMMPS sw file; `elements` gives the element of every type, like `pair_coeff * * file Si`. */
   static fromLammps(text: string, elements: readonly string[], source = 'sw file'): StillingerWeber {
-    const entries = parseLammpsEntries(text, SW_KEYS.length, { source });
-    const table = lammpsTripletTable(entries, elements, { source });
-    const params = table.map((e) => Object.fromEntries(SW_KEYS.map((k, q) => [k, e.values[q]!])) as unknown as SwParams);
+    const params: SwParams[] = readLammpsTriplets(text, elements, SW_KEYS, source);
     return new StillingerWeber(elements, params, `${source}: ${uniqueElements(elements).join(' ')}`);
   }
 
@@ -197,13 +196,11 @@ export class StillingerWeber implements Potential {
 
   compute(s: Structure, request: ComputeRequest = DEFAULT_REQUEST, ctx?: ComputeContext): ComputeResult {
     const prep = prepare(this, s, request, ctx);
-    const { nl, stress, energies } = prep;
+    const { nl, energies } = prep;
     const n = s.length;
     const forces = prep.forces ?? new Float64Array(3 * n);
     const { offsets, neighbors, shifts } = nl;
-    let maxNb = 0;
-    for (let i = 0; i < n; i++) maxNb = Math.max(maxNb, offsets[i + 1]! - offsets[i]!);
-    this.ensureScratch(maxNb);
+    this.ensureScratch(maxNeighborCount(nl));
     const x = s.positions, Z = s.numbers, zType = this.zType, nt = this.nt;
     const { pCutsq, pCut, pSigma, pSigmaGamma, pC5, pC6, pP, pQ, p4q0, tLamEps, tCos0 } = this;
     const { sj, st, sd, su, sir, sE, sH, sG, sEn } = this;
@@ -315,15 +312,7 @@ export class StillingerWeber implements Potential {
       forces[3 * i + 2] = forces[3 * i + 2]! + fiz;
       if (perAtom) energies[i] = energies[i]! + ei;
     }
-    assertFiniteEnergy(this, energy);
-    const out: ComputeResult = { energy };
-    if (prep.forces) out.forces = forces;
-    if (energies) out.energies = energies;
-    if (stress) {
-      stress[0] = wxx; stress[1] = wyy; stress[2] = wzz; stress[3] = wyz; stress[4] = wxz; stress[5] = wxy;
-      out.stress = finishStress(s, stress);
-    }
-    return out;
+    return finishResult(this, s, prep, energy, wxx, wyy, wzz, wyz, wxz, wxy);
   }
 }
 
@@ -335,5 +324,5 @@ function tripletName(el: readonly string[], s: number): string {
 /** Guard used by tests and callers that build parameters by hand. */
 export function swParamsFromValues(values: readonly number[]): SwParams {
   if (values.length !== SW_KEYS.length) throw new ValidationError(`sw: an entry has ${SW_KEYS.length} values (${SW_KEYS.join(', ')}), got ${values.length}`);
-  return Object.fromEntries(SW_KEYS.map((k, q) => [k, values[q]!])) as unknown as SwParams;
+  return namedValues(SW_KEYS, values);
 }

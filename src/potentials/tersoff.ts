@@ -37,10 +37,11 @@
  */
 import { ParameterError } from '../core/errors.js';
 import { atomicNumber, MAX_Z } from '../core/elements.js';
+import { maxNeighborCount } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
 import { SI_TERSOFF } from './data/si-tersoff.js';
-import { lammpsTripletTable, parseLammpsEntries, uniqueElements } from './lammps-params.js';
-import { assertFiniteEnergy, finishStress, prepare } from './prepare.js';
+import { readLammpsTriplets, uniqueElements } from './lammps-params.js';
+import { finishResult, prepare } from './prepare.js';
 import { DEFAULT_REQUEST, type Capabilities, type ComputeContext, type ComputeRequest, type ComputeResult, type Potential } from './potential.js';
 
 /** One LAMMPS tersoff entry (element triplet i, j, k). */
@@ -173,9 +174,7 @@ export class Tersoff implements Potential {
 
   /** Read a LAMMPS tersoff file; `elements` gives the element of every type, like `pair_coeff * * file Si`. */
   static fromLammps(text: string, elements: readonly string[], source = 'tersoff file'): Tersoff {
-    const entries = parseLammpsEntries(text, TERSOFF_KEYS.length, { source });
-    const table = lammpsTripletTable(entries, elements, { source });
-    const params = table.map((e) => Object.fromEntries(TERSOFF_KEYS.map((k, q) => [k, e.values[q]!])) as unknown as TersoffParams);
+    const params: TersoffParams[] = readLammpsTriplets(text, elements, TERSOFF_KEYS, source);
     return new Tersoff(elements, params, `${source}: ${uniqueElements(elements).join(' ')}`);
   }
 
@@ -203,13 +202,11 @@ export class Tersoff implements Potential {
 
   compute(s: Structure, request: ComputeRequest = DEFAULT_REQUEST, ctx?: ComputeContext): ComputeResult {
     const prep = prepare(this, s, request, ctx);
-    const { nl, stress, energies } = prep;
+    const { nl, energies } = prep;
     const n = s.length;
     const forces = prep.forces ?? new Float64Array(3 * n);
     const { offsets, neighbors, shifts } = nl;
-    let maxNb = 0;
-    for (let i = 0; i < n; i++) maxNb = Math.max(maxNb, offsets[i + 1]! - offsets[i]!);
-    this.ensureScratch(maxNb);
+    this.ensureScratch(maxNeighborCount(nl));
     const x = s.positions, Z = s.numbers, zType = this.zType, nt = this.nt;
     const { pCutsq, pA, pL1, pB, pL2, pBeta, pN, pC1, pC2, pC3, pC4 } = this;
     const { tCutsq, tR, tD, tGamma, tG0, tC2, tD2, tH, tL3, tM3 } = this;
@@ -370,14 +367,6 @@ export class Tersoff implements Potential {
       forces[3 * i + 2] = forces[3 * i + 2]! + fiz;
       if (perAtom) energies[i] = energies[i]! + ei;
     }
-    assertFiniteEnergy(this, energy);
-    const out: ComputeResult = { energy };
-    if (prep.forces) out.forces = forces;
-    if (energies) out.energies = energies;
-    if (stress) {
-      stress[0] = wxx; stress[1] = wyy; stress[2] = wzz; stress[3] = wyz; stress[4] = wxz; stress[5] = wxy;
-      out.stress = finishStress(s, stress);
-    }
-    return out;
+    return finishResult(this, s, prep, energy, wxx, wyy, wzz, wyz, wxz, wxy);
   }
 }
