@@ -1,0 +1,5 @@
+export type { Descriptor, DescriptorDerivatives } from './descriptor.js';
+export * from './cutoff.js';
+export { ACSF, type ACSFOptions, type ACSFStandardOptions, type AngularParams, type RadialParams } from './acsf.js';
+export { descriptorFromJSON, descriptorTypes } from './registry.js';
+export { checkDescriptorDerivatives, descriptorTestStructures, type DerivativeCheckOptions, type DerivativeCheckResult } from './check.js';
