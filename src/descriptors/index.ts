@@ -3,3 +3,5 @@ export * from './cutoff.js';
 export { ACSF, type ACSFOptions, type ACSFStandardOptions, type AngularParams, type RadialParams } from './acsf.js';
 export { descriptorFromJSON, descriptorTypes } from './registry.js';
 export { checkDescriptorDerivatives, descriptorTestStructures, type DerivativeCheckOptions, type DerivativeCheckResult } from './check.js';
+export { BodyOrderDescriptor, type BodyOrderOptions } from './body-order.js';
+export { ChebyshevRadialBasis, chebyshevCoefficients } from './radial.js';
