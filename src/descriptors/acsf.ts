@@ -117,6 +117,12 @@ export class ACSF implements Descriptor {
   private readonly aG4: Uint8Array;
   private readonly aNorm: Float64Array;
   private readonly anyG4: boolean;
+  private readonly allG4: boolean;
+  /** Index of the angular function's eta among the distinct angular etas; zeta as an integer (or -1). */
+  private readonly aEtaIdx: Int32Array;
+  private readonly aIntZeta: Int32Array;
+  private readonly etaU: Float64Array;
+  private readonly e3: Float64Array;
   // per-atom scratch (grown on demand)
   private cap = 0;
   private sp = new Int32Array(0);
@@ -159,6 +165,12 @@ export class ACSF implements Descriptor {
     this.aG4 = Uint8Array.from(this.angular, (g) => (g.kind === 'G4' ? 1 : 0));
     this.aNorm = Float64Array.from(this.angular, (g) => Math.pow(2, 1 - g.zeta));
     this.anyG4 = this.aG4.some((v) => v === 1);
+    this.allG4 = this.angular.length > 0 && this.aG4.every((v) => v === 1);
+    const etas = [...new Set(this.angular.map((g) => g.eta))];
+    this.etaU = Float64Array.from(etas);
+    this.aEtaIdx = Int32Array.from(this.angular, (g) => etas.indexOf(g.eta));
+    this.aIntZeta = Int32Array.from(this.angular, (g) => (Number.isInteger(g.zeta) && g.zeta <= 32 ? g.zeta : -1));
+    this.e3 = new Float64Array(etas.length);
     this.angularOffset = ns * this.radial.length;
     this.size = this.angularOffset + q * this.angular.length;
   }
@@ -250,7 +262,8 @@ export class ACSF implements Descriptor {
     const nR = this.radial.length, nA = this.angular.length, ns = this.ns;
     const rEta = this.rEta, rRs = this.rRs;
     const aEta = this.aEta, aZeta = this.aZeta, aLam = this.aLambda, aG4 = this.aG4, aNorm = this.aNorm;
-    const pairIdx = this.pairIdx, angOff = this.angularOffset, anyG4 = this.anyG4;
+    const pairIdx = this.pairIdx, angOff = this.angularOffset, anyG4 = this.anyG4, allG4 = this.allG4;
+    const aEtaIdx = this.aEtaIdx, aIntZeta = this.aIntZeta, etaU = this.etaU, e3 = this.e3, nU = etaU.length;
     let maxRow = 0;
     for (let i = 0; i < n; i++) maxRow = Math.max(maxRow, off[i + 1]! - off[i]!);
     this.ensureScratch(maxRow);
@@ -317,6 +330,11 @@ export class ACSF implements Descriptor {
             cutoffValueAndDerivative(code, r3, rc, tmp);
             f3 = tmp[0]!;
             df3 = tmp[1]!;
+            if (f3 === 0 && df3 === 0) {
+              if (allG4) continue;
+            } else {
+              for (let e = 0; e < nU; e++) e3[e] = Math.exp(-etaU[e]! * r3sq);
+            }
           }
           for (let a = 0; a < nA; a++) {
             const g4 = aG4[a] === 1;
@@ -324,11 +342,14 @@ export class ACSF implements Descriptor {
             const eta = aEta[a]!, zeta = aZeta[a]!, lam = aLam[a]!;
             let u = 1 + lam * cos;
             if (u < 0) u = 0;
-            const pw = Math.pow(u, zeta - 1);
+            const iz = aIntZeta[a]!;
+            let pw = 1;
+            if (iz >= 1) for (let e = 1; e < iz; e++) pw *= u;
+            else pw = Math.pow(u, zeta - 1);
             const P = aNorm[a]! * pw * u;
             let E = sEx[q1 * nA + a]! * sEx[q2 * nA + a]!;
             let F = f1 * f2;
-            if (g4) { E *= Math.exp(-eta * r3sq); F *= f3; }
+            if (g4) { E *= e3[aEtaIdx[a]!]!; F *= f3; }
             const T = P * E * F;
             feat[fb + kb + a] += T;
             if (!der) continue;
