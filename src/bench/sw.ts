@@ -20,7 +20,8 @@ import { lammpsDataText, lammpsFrame, lammpsSetupCommands, runLmp } from '../nod
 import { lammpsPeer } from '../node/peers.js';
 import { StillingerWeber } from '../potentials/sw.js';
 import { repeat } from '../structure/repeat.js';
-import { Structure } from '../structure/structure.js';
+import type { Structure } from '../structure/structure.js';
+import { bulk, rattle } from '../structure/builders.js';
 
 export interface SwBenchRow {
   atoms: number;
@@ -40,18 +41,9 @@ export interface SwBenchRow {
   ratio?: number;
 }
 
-function diamondSi(a = 5.431): Structure {
-  const base = [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]];
-  const pos = [...base.map((b) => b.map((f) => f * a)), ...base.map((b) => b.map((f) => (f + 0.25) * a))];
-  return Structure.fromSymbols(new Array(8).fill('Si'), pos, { cell: [a, 0, 0, 0, a, 0, 0, 0, a], pbc: true });
-}
-
 /** The benchmark structure: an n x n x n diamond supercell (8 n^3 atoms), rattled by 0.05 Å. */
 export function swBenchStructure(n: number, seed = 1): Structure {
-  const s = repeat(diamondSi(), n);
-  const rng = new Rng(seed);
-  for (let k = 0; k < s.positions.length; k++) s.positions[k] = s.positions[k]! + 0.05 * rng.normal();
-  return s;
+  return rattle(repeat(bulk('Si', 'diamond', { a: 5.431, cubic: true }), n), 0.05, new Rng(seed));
 }
 
 function median(xs: number[]): number {

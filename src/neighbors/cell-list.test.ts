@@ -6,6 +6,8 @@ import { buildNeighborList } from './build.js';
 import { needsRebuild, pairCount, type NeighborList } from './neighbor-list.js';
 import { Rng } from '../core/rng.js';
 import { cellFromParameters } from '../structure/cell.js';
+import { bulk } from '../structure/builders.js';
+import { repeat } from '../structure/repeat.js';
 import { ValidationError } from '../core/errors.js';
 
 /** Pairs as sorted strings "i j a b c". */
@@ -185,15 +187,7 @@ test('needsRebuild: atoms moved less than skin/2 keep every pair within cutoff l
 
 test('diamond Si: 4 nearest neighbours at 2.35 Å and 28 within 4.77 Å per atom', () => {
   const a = 5.431;
-  const basis = [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]];
-  const frac: number[] = [];
-  for (const [x, y, z] of basis) frac.push(x!, y!, z!, x! + 0.25, y! + 0.25, z! + 0.25);
-  const reps = 3;
-  const pos: number[] = [];
-  for (let i = 0; i < reps; i++) for (let j = 0; j < reps; j++) for (let k = 0; k < reps; k++)
-    for (let q = 0; q < frac.length; q += 3) pos.push((frac[q]! + i) * a, (frac[q + 1]! + j) * a, (frac[q + 2]! + k) * a);
-  const L = reps * a;
-  const nl = buildNeighborList({ positions: pos, cell: [L, 0, 0, 0, L, 0, 0, 0, L], pbc: [true, true, true] }, 3.77118, { skin: 1.0 });
+  const nl = buildNeighborList(repeat(bulk('Si', 'diamond', { a, cubic: true }), 3), 3.77118, { skin: 1.0 });
   for (let i = 0; i < nl.n; i++) assert.equal(nl.offsets[i + 1]! - nl.offsets[i]!, 28);
   assert.ok(Math.abs(nl.minDistance - (a * Math.sqrt(3)) / 4) < 1e-12);
 });

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { runLammps, type LammpsOptions } from './lammps.js';
+import { compareAllWithLammps, formatDeviations } from './lammps-compare.js';
 import { lammpsPeer } from './peers.js';
 import { Eam } from '../potentials/eam.js';
-import type { Potential } from '../potentials/potential.js';
 import { randomStructure } from '../structure/random.js';
-import { Structure } from '../structure/structure.js';
+import type { Structure } from '../structure/structure.js';
+import { bulk, rattle } from '../structure/builders.js';
 import { repeat } from '../structure/repeat.js';
 import { cellFromParameters } from '../structure/cell.js';
 import { Rng } from '../core/rng.js';
@@ -15,36 +15,26 @@ const skip = lammpsPeer().skip;
 const TOL = 1e-8;
 const DIR = '/usr/share/lammps/potentials';
 
-/** fcc, 4-atom conventional cubic cell. */
-function fcc(symbol: string, a: number): Structure {
-  const f = [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]];
-  return Structure.fromSymbols(new Array(4).fill(symbol), f.map((p) => p.map((x) => x * a)), { cell: [a, 0, 0, 0, a, 0, 0, 0, a], pbc: true });
-}
-
-function rattled(s: Structure, amp: number, seed: number): Structure {
-  const t = s.clone();
-  const rng = new Rng(seed);
-  for (let k = 0; k < t.positions.length; k++) t.positions[k] = t.positions[k]! + amp * rng.normal();
-  return t;
+/** Cu fcc, 4-atom conventional cubic cell. */
+function fcc(a: number): Structure {
+  return bulk('Cu', 'fcc', { a, cubic: true });
 }
 
 /** Rattled fcc supercells (cubic, sheared/triclinic, strained) and random dense structures. */
 function cuConfigurations(): { label: string; s: Structure }[] {
   const out: { label: string; s: Structure }[] = [];
-  for (let k = 0; k < 4; k++) out.push({ label: `rattled fcc 3x3x3 a=${3.5 + 0.05 * k}`, s: rattled(repeat(fcc('Cu', 3.5 + 0.05 * k), 3), 0.05 + 0.04 * k, 10 + k) });
-  out.push({ label: 'rattled fcc 2x2x3', s: rattled(repeat(fcc('Cu', 3.615), [2, 2, 3]), 0.12, 20) });
+  for (let k = 0; k < 4; k++) out.push({ label: `rattled fcc 3x3x3 a=${3.5 + 0.05 * k}`, s: rattle(repeat(fcc(3.5 + 0.05 * k), 3), 0.05 + 0.04 * k, new Rng(10 + k)) });
+  out.push({ label: 'rattled fcc 2x2x3', s: rattle(repeat(fcc(3.615), [2, 2, 3]), 0.12, new Rng(20)) });
   for (let k = 0; k < 2; k++) {
     // sheared supercell: a triclinic cell holding a strained crystal
-    const d = rattled(repeat(fcc('Cu', 3.6), [3, 2, 2]), 0.08, 30 + k);
+    const d = rattle(repeat(fcc(3.6), [3, 2, 2]), 0.08, new Rng(30 + k));
     const g = 0.1 + 0.1 * k;
     for (let i = 0; i < d.length; i++) d.positions[3 * i] = d.positions[3 * i]! + g * d.positions[3 * i + 2]!;
     d.cell[6] = d.cell[6]! + g * d.cell[8]!;
     out.push({ label: `sheared fcc 3x2x2 (xz ${g})`, s: d });
   }
   // fcc primitive cell (rhombohedral, 60 degrees) repeated: triclinic
-  const a = 3.615 / Math.SQRT2;
-  const prim = Structure.fromSymbols(['Cu'], [[0, 0, 0]], { cell: cellFromParameters(a, a, a, 60, 60, 60), pbc: true });
-  out.push({ label: 'rattled fcc primitive 4x4x4 (triclinic)', s: rattled(repeat(prim, 4), 0.1, 40) });
+  out.push({ label: 'rattled fcc primitive 4x4x4 (triclinic)', s: rattle(repeat(bulk('Cu', 'fcc', { a: 3.615 }), 4), 0.1, new Rng(40)) });
   for (let seed = 0; seed < 5; seed++) out.push({ label: `random dense orthorhombic ${seed}`, s: randomStructure({ numbers: [29], n: 34, cell: cellFromParameters(7.6, 7.9, 8.1), minDistance: 2.0, seed: 50 + seed }) });
   for (let seed = 0; seed < 5; seed++) {
     out.push({ label: `random dense triclinic ${seed}`, s: randomStructure({ numbers: [29], n: 34, cell: cellFromParameters(7.7, 8.0, 8.3, 72 + 4 * seed, 84 + seed, 100 + 3 * seed), minDistance: 2.0, seed: 60 + seed }) });
@@ -53,67 +43,32 @@ function cuConfigurations(): { label: string; s: Structure }[] {
   return out;
 }
 
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-/** Compare with LAMMPS on every configuration; returns the worst relative errors. */
-function compareAll(pot: Potential, configs: { label: string; s: Structure }[], opts: LammpsOptions): { energy: number; forces: number; stress: number; energies: number } {
-  const worst = { energy: 0, forces: 0, stress: 0, energies: 0 };
-  for (const { label, s } of configs) {
-    const ref = runLammps(s, { ...opts, perAtomEnergy: true });
-    const r = pot.compute(s, { forces: true, stress: true, energies: true });
-    const e = Math.abs(r.energy - ref.energy) / Math.abs(ref.energy);
-    const f = maxDiff(r.forces!, ref.forces) / maxAbs(ref.forces);
-    const st = maxDiff(r.stress!, ref.stress) / maxAbs(ref.stress);
-    const pe = maxDiff(r.energies!, ref.energies!) / maxAbs(ref.energies!);
-    assert.ok(e <= TOL, `${label}: energy ${r.energy} vs LAMMPS ${ref.energy} (rel ${e})`);
-    assert.ok(f <= TOL, `${label}: forces differ by ${f} relative to max |F|`);
-    assert.ok(st <= TOL, `${label}: stress ${Array.from(r.stress!)} vs LAMMPS ${Array.from(ref.stress)} (rel ${st})`);
-    assert.ok(pe <= TOL, `${label}: per-atom energies differ by ${pe} relative`);
-    worst.energy = Math.max(worst.energy, e);
-    worst.forces = Math.max(worst.forces, f);
-    worst.stress = Math.max(worst.stress, st);
-    worst.energies = Math.max(worst.energies, pe);
-  }
-  return worst;
-}
-
-const fmt = (w: Record<string, number>) => Object.entries(w).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ');
-
 test('eam (Cu_u3.eam funcfl) equals LAMMPS pair_style eam on 20 Cu configurations', { skip }, (t) => {
   const configs = cuConfigurations();
   assert.ok(configs.length >= 20);
   const pot = Eam.fromFuncfl(readFileSync(`${DIR}/Cu_u3.eam`, 'utf8'));
-  const w = compareAll(pot, configs, { pairStyle: 'eam', pairCoeff: [`* * ${DIR}/Cu_u3.eam`] });
-  t.diagnostic(`worst relative difference over ${configs.length} configurations: ${fmt(w)}`);
+  const w = compareAllWithLammps(pot, configs, { pairStyle: 'eam', pairCoeff: [`* * ${DIR}/Cu_u3.eam`] }, TOL);
+  t.diagnostic(`worst relative difference over ${configs.length} configurations: ${formatDeviations(w)}`);
 });
 
 test('eam/alloy (CuNi.eam.alloy setfl, Cu only) equals LAMMPS pair_style eam/alloy on 20 Cu configurations', { skip }, (t) => {
   const configs = cuConfigurations();
   const pot = Eam.fromSetfl(readFileSync(`${DIR}/CuNi.eam.alloy`, 'utf8'), ['Cu']);
-  const w = compareAll(pot, configs, { pairStyle: 'eam/alloy', pairCoeff: [`* * ${DIR}/CuNi.eam.alloy Cu`] });
-  t.diagnostic(`worst relative difference over ${configs.length} configurations: ${fmt(w)}`);
+  const w = compareAllWithLammps(pot, configs, { pairStyle: 'eam/alloy', pairCoeff: [`* * ${DIR}/CuNi.eam.alloy Cu`] }, TOL);
+  t.diagnostic(`worst relative difference over ${configs.length} configurations: ${formatDeviations(w)}`);
 });
 
 test('eam/alloy (Cu_mishin1.eam.alloy, 10001-knot tables) equals LAMMPS', { skip }, (t) => {
   const configs = cuConfigurations().filter((_, k) => k % 10 === 0);
   const pot = Eam.fromSetfl(readFileSync(`${DIR}/Cu_mishin1.eam.alloy`, 'utf8'));
-  const w = compareAll(pot, configs, { pairStyle: 'eam/alloy', pairCoeff: [`* * ${DIR}/Cu_mishin1.eam.alloy Cu`] });
-  t.diagnostic(`worst relative difference over ${configs.length} configurations: ${fmt(w)}`);
+  const w = compareAllWithLammps(pot, configs, { pairStyle: 'eam/alloy', pairCoeff: [`* * ${DIR}/Cu_mishin1.eam.alloy Cu`] }, TOL);
+  t.diagnostic(`worst relative difference over ${configs.length} configurations: ${formatDeviations(w)}`);
 });
 
 function alloyConfigurations(): { label: string; s: Structure }[] {
   const out: { label: string; s: Structure }[] = [];
   for (let seed = 0; seed < 2; seed++) {
-    const s = rattled(repeat(fcc('Cu', 3.56), 3), 0.1, 80 + seed);
+    const s = rattle(repeat(fcc(3.56), 3), 0.1, new Rng(80 + seed));
     const rng = new Rng(90 + seed);
     for (let i = 0; i < s.length; i++) if (rng.uniform() < 0.4) s.numbers[i] = 28;
     out.push({ label: `rattled fcc Cu-Ni ${seed}`, s });
@@ -125,27 +80,27 @@ function alloyConfigurations(): { label: string; s: Structure }[] {
 test('eam/alloy (CuNi.eam.alloy, two elements) equals LAMMPS on Cu-Ni alloys', { skip }, (t) => {
   const pot = Eam.fromSetfl(readFileSync(`${DIR}/CuNi.eam.alloy`, 'utf8'));
   const configs = alloyConfigurations();
-  const w = compareAll(pot, configs, { pairStyle: 'eam/alloy', pairCoeff: [`* * ${DIR}/CuNi.eam.alloy Ni Cu`], typeSymbols: ['Ni', 'Cu'] });
-  t.diagnostic(`worst relative difference over ${configs.length} configurations: ${fmt(w)}`);
+  const w = compareAllWithLammps(pot, configs, { pairStyle: 'eam/alloy', pairCoeff: [`* * ${DIR}/CuNi.eam.alloy Ni Cu`], typeSymbols: ['Ni', 'Cu'] }, TOL);
+  t.diagnostic(`worst relative difference over ${configs.length} configurations: ${formatDeviations(w)}`);
 });
 
 test('eam with two funcfl files (Cu_u3 + Ni_u3) mixes like LAMMPS pair_style eam', { skip }, (t) => {
   const pot = Eam.fromFuncfl([readFileSync(`${DIR}/Cu_u3.eam`, 'utf8'), readFileSync(`${DIR}/Ni_u3.eam`, 'utf8')]);
   const configs = alloyConfigurations();
-  const w = compareAll(pot, configs, { pairStyle: 'eam', pairCoeff: [`1 1 ${DIR}/Cu_u3.eam`, `2 2 ${DIR}/Ni_u3.eam`], typeSymbols: ['Cu', 'Ni'] });
-  t.diagnostic(`worst relative difference over ${configs.length} configurations: ${fmt(w)}`);
+  const w = compareAllWithLammps(pot, configs, { pairStyle: 'eam', pairCoeff: [`1 1 ${DIR}/Cu_u3.eam`, `2 2 ${DIR}/Ni_u3.eam`], typeSymbols: ['Cu', 'Ni'] }, TOL);
+  t.diagnostic(`worst relative difference over ${configs.length} configurations: ${formatDeviations(w)}`);
 });
 
 test('densities above the table (rho > rhomax, F extended linearly) match LAMMPS', { skip }, (t) => {
   // compressed fcc: nearest neighbours at ~1.5 Å (Cu_u3: rho ~ 0.3 > rhomax 0.25) and ~1.0 Å (CuNi: rho ~ 6 > 2.97)
   const u3 = Eam.fromFuncfl(readFileSync(`${DIR}/Cu_u3.eam`, 'utf8'));
-  const dense = [2.1, 2.2].map((a, k) => ({ label: `compressed fcc a=${a}`, s: rattled(repeat(fcc('Cu', a), 3), 0.03, 110 + k) }));
+  const dense = [2.1, 2.2].map((a, k) => ({ label: `compressed fcc a=${a}`, s: rattle(repeat(fcc(a), 3), 0.03, new Rng(110 + k)) }));
   for (const { label, s } of dense) assert.ok(Math.max(...u3.densities(s)) > u3.tables.rhomax, `${label}: rho must exceed rhomax`);
-  const w1 = compareAll(u3, dense, { pairStyle: 'eam', pairCoeff: [`* * ${DIR}/Cu_u3.eam`] });
+  const w1 = compareAllWithLammps(u3, dense, { pairStyle: 'eam', pairCoeff: [`* * ${DIR}/Cu_u3.eam`] }, TOL);
   const cuni = Eam.fromSetfl(readFileSync(`${DIR}/CuNi.eam.alloy`, 'utf8'));
-  const s = rattled(repeat(fcc('Cu', 1.45), 3), 0.02, 120);
+  const s = rattle(repeat(fcc(1.45), 3), 0.02, new Rng(120));
   for (let i = 0; i < s.length; i += 3) s.numbers[i] = 28;
   assert.ok(Math.min(...cuni.densities(s)) > cuni.tables.rhomax, 'every atom above rhomax');
-  const w2 = compareAll(cuni, [{ label: 'compressed Cu-Ni fcc a=1.45', s }], { pairStyle: 'eam/alloy', pairCoeff: [`* * ${DIR}/CuNi.eam.alloy Ni Cu`], typeSymbols: ['Ni', 'Cu'], extraCommands: ['neigh_modify one 20000 page 400000'] });
-  t.diagnostic(`Cu_u3: ${fmt(w1)}; CuNi: ${fmt(w2)}`);
+  const w2 = compareAllWithLammps(cuni, [{ label: 'compressed Cu-Ni fcc a=1.45', s }], { pairStyle: 'eam/alloy', pairCoeff: [`* * ${DIR}/CuNi.eam.alloy Ni Cu`], typeSymbols: ['Ni', 'Cu'], extraCommands: ['neigh_modify one 20000 page 400000'] }, TOL);
+  t.diagnostic(`Cu_u3: ${formatDeviations(w1)}; CuNi: ${formatDeviations(w2)}`);
 });

@@ -1,44 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lammpsFrame, runLammps, type LammpsResult } from './lammps.js';
+import { lammpsFrame, runLammps } from './lammps.js';
+import { compareWithLammps } from './lammps-compare.js';
 import { lammpsPeer } from './peers.js';
 import { LennardJones } from '../potentials/lj.js';
 import { randomStructure } from '../structure/random.js';
 import { cellFromParameters } from '../structure/cell.js';
 import { rotationMatrix } from '../core/mat3.js';
 import { Rng } from '../core/rng.js';
-import type { Structure } from '../structure/structure.js';
 import { MlpotError } from '../core/errors.js';
 
 const skip = lammpsPeer().skip;
 const lj = new LennardJones({ epsilon: 0.0104, sigma: 3.4, cutoff: 7.5 });
 const ljLammps = { pairStyle: 'lj/cut 7.5', pairCoeff: ['* * 0.0104 3.4'], extraCommands: ['pair_modify shift yes'], perAtomEnergy: true };
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-function assertAgree(s: Structure, ref: LammpsResult, tol: number, label: string): void {
-  const full = s.pbc[0] && s.pbc[1] && s.pbc[2];
-  const r = lj.compute(s, { forces: true, stress: full, energies: true });
-  const eRel = Math.abs(r.energy - ref.energy) / Math.abs(ref.energy);
-  assert.ok(eRel <= tol, `${label}: energy ${r.energy} vs LAMMPS ${ref.energy} (rel ${eRel})`);
-  const fRel = maxDiff(r.forces!, ref.forces) / maxAbs(ref.forces);
-  assert.ok(fRel <= tol, `${label}: forces differ by ${fRel} relative to max |F|`);
-  const peRel = maxDiff(r.energies!, ref.energies!) / maxAbs(ref.energies!);
-  assert.ok(peRel <= tol, `${label}: per-atom energies differ by ${peRel} relative`);
-  if (full) {
-    const sRel = maxDiff(r.stress!, ref.stress) / maxAbs(ref.stress);
-    assert.ok(sRel <= tol, `${label}: stress ${Array.from(r.stress!)} vs LAMMPS ${Array.from(ref.stress)} (rel ${sRel})`);
-  }
-}
 
 test('lammps frame is a rotation of the cell into LAMMPS restricted triclinic form', () => {
   const rng = new Rng(5);
@@ -67,7 +41,7 @@ for (const [label, cell] of [
   test(`lammps lj/cut agrees with mlpot LJ to 1e-10 (${label}, random cells)`, { skip }, () => {
     for (let seed = 0; seed < 3; seed++) {
       const s = randomStructure({ numbers: [18], n: 40, cell, minDistance: 3.0, seed });
-      assertAgree(s, runLammps(s, ljLammps), 1e-10, `${label} seed ${seed}`);
+      compareWithLammps(lj, s, runLammps(s, ljLammps), `${label} seed ${seed}`, 1e-10);
     }
   });
 }
@@ -79,18 +53,18 @@ test('lammps lj/cut agrees with mlpot LJ when the cell is rotated and left-hande
   const cell = new Float64Array(9);
   for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) cell[3 * r + c] = R[3 * c]! * base[3 * r]! + R[3 * c + 1]! * base[3 * r + 1]! + R[3 * c + 2]! * base[3 * r + 2]!;
   const s = randomStructure({ numbers: [18], n: 30, cell, minDistance: 3.0, seed: 3 });
-  assertAgree(s, runLammps(s, ljLammps), 1e-10, 'rotated');
+  compareWithLammps(lj, s, runLammps(s, ljLammps), 'rotated', 1e-10);
   const swapped = s.clone();
   // swap a and b: same lattice, left-handed basis
   for (let k = 0; k < 3; k++) { const t = swapped.cell[k]!; swapped.cell[k] = swapped.cell[3 + k]!; swapped.cell[3 + k] = t; }
-  assertAgree(swapped, runLammps(swapped, ljLammps), 1e-10, 'left-handed');
+  compareWithLammps(lj, swapped, runLammps(swapped, ljLammps), 'left-handed', 1e-10);
 });
 
 test('lammps lj/cut agrees with mlpot LJ for an open cluster and a slab', { skip }, () => {
   const cluster = randomStructure({ numbers: [18], n: 20, cell: cellFromParameters(12, 12, 12), pbc: false, minDistance: 3.0, seed: 4 });
-  assertAgree(cluster, runLammps(cluster, ljLammps), 1e-10, 'cluster');
+  compareWithLammps(lj, cluster, runLammps(cluster, ljLammps), 'cluster', 1e-10);
   const slab = randomStructure({ numbers: [18], n: 25, cell: cellFromParameters(16, 17, 12, 90, 90, 100), pbc: [true, true, false], minDistance: 3.0, seed: 5 });
-  assertAgree(slab, runLammps(slab, ljLammps), 1e-10, 'slab');
+  compareWithLammps(lj, slab, runLammps(slab, ljLammps), 'slab', 1e-10);
 });
 
 test('lammps failure raises an error that quotes its log', { skip }, () => {

@@ -6,6 +6,7 @@ import { runConformance } from './conformance.js';
 import { randomStructure } from '../structure/random.js';
 import { Structure } from '../structure/structure.js';
 import { repeat } from '../structure/repeat.js';
+import { bulk, rattle } from '../structure/builders.js';
 import { cellFromParameters } from '../structure/cell.js';
 import { buildNeighborList } from '../neighbors/build.js';
 import { ParameterError } from '../core/errors.js';
@@ -14,20 +15,9 @@ import { Rng } from '../core/rng.js';
 const LAMMPS_DIR = '/usr/share/lammps/potentials';
 const si = Tersoff.silicon();
 
-function diamond(a = 5.432, symbols: [string, string] = ['Si', 'Si']): Structure {
-  const base = [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]];
-  const pos: number[][] = [];
-  const sym: string[] = [];
-  for (const b of base) { pos.push(b.map((f) => f * a)); sym.push(symbols[0]); }
-  for (const b of base) { pos.push(b.map((f) => (f + 0.25) * a)); sym.push(symbols[1]); }
-  return Structure.fromSymbols(sym, pos, { cell: [a, 0, 0, 0, a, 0, 0, 0, a], pbc: true });
-}
-
-function rattle(s: Structure, amp: number, seed: number): Structure {
-  const t = s.clone();
-  const rng = new Rng(seed);
-  for (let k = 0; k < t.positions.length; k++) t.positions[k] = t.positions[k]! + amp * rng.normal();
-  return t;
+/** Diamond Si, 8-atom conventional cubic cell. */
+function diamond(a = 5.432): Structure {
+  return bulk('Si', 'diamond', { a, cubic: true });
 }
 
 function assertConforms(pot: Tersoff, s: Structure, label: string): void {
@@ -66,18 +56,18 @@ for (const [label, cell, pbc, n] of [
 }
 
 test('tersoff passes the conformance kit on a rattled diamond supercell', () => {
-  assertConforms(si, rattle(diamond(), 0.15, 7), 'rattled diamond');
+  assertConforms(si, rattle(diamond(), 0.15, new Rng(7)), 'rattled diamond');
 });
 
 test('tersoff per-atom energies sum to the energy', () => {
-  const s = rattle(repeat(diamond(), [2, 1, 1]), 0.1, 3);
+  const s = rattle(repeat(diamond(), [2, 1, 1]), 0.1, new Rng(3));
   const r = si.compute(s, { energies: true });
   const sum = r.energies!.reduce((a, b) => a + b, 0);
   assert.ok(Math.abs(sum - r.energy) < 1e-12 * Math.abs(r.energy));
 });
 
 test('tersoff with a prebuilt neighbour list carrying a skin gives identical results', () => {
-  const s = rattle(repeat(diamond(), 2), 0.1, 11);
+  const s = rattle(repeat(diamond(), 2), 0.1, new Rng(11));
   const direct = si.compute(s, { forces: true, stress: true });
   const viaList = si.compute(s, { forces: true, stress: true }, { neighbors: buildNeighborList(s, si.cutoff, { skin: 1.0 }) });
   assert.ok(Math.abs(direct.energy - viaList.energy) < 1e-12 * Math.abs(direct.energy));
