@@ -25,6 +25,7 @@ import { ParseError, ValidationError } from '../core/errors.js';
 import { ELEMENTS, MAX_Z } from '../core/elements.js';
 import { Structure, type InfoValue, type PerAtomArray } from '../structure/structure.js';
 import type { ReadOptions, WriteOptions } from './format.js';
+import { formatFloat, formatReal } from './text.js';
 
 /** How a frame's comment line is read. */
 export type XyzMode =
@@ -604,18 +605,10 @@ export async function* iterXyzChunks(chunks: AsyncIterable<string> | Iterable<st
 // ---------------------------------------------------------------------------------------------
 // Writer
 
-/**
- * Shortest text that parses back to exactly `x` (in JS and in Python's float()),
- * with nan/inf spelled as Python reads them.
- */
-export function formatReal(x: number): string {
-  if (Number.isFinite(x)) return Object.is(x, -0) ? '-0.0' : String(x);
-  return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
-}
-
+/** A real per-atom column value: `formatFloat`, with integral values written "1.0". */
 function formatColumnReal(x: number, precision: number | undefined): string {
-  if (precision !== undefined && Number.isFinite(x)) return x.toPrecision(precision);
-  const s = formatReal(x);
+  const s = formatFloat(x, precision);
+  if (precision !== undefined) return s;
   // "1" -> "1.0" so real columns read as reals by eye; still exact
   return Number.isInteger(x) && Math.abs(x) < 1e21 && !Object.is(x, -0) ? `${s}.0` : s;
 }

@@ -4,7 +4,6 @@ export {
   XyzStreamParser,
   extxyzComment,
   formatExtxyzFrame,
-  formatReal,
   iterXyzChunks,
   readExtxyz,
   writeExtxyz,
@@ -12,6 +11,7 @@ export {
   type XyzReadOptions,
 } from './extxyz.js';
 export { formatXyzFrame, readXyz, writeXyz } from './xyz.js';
+export { formatFloat, formatReal, isDecimal, parseDecimal, parseInteger, type DecimalOptions } from './text.js';
 export {
   DEFAULT_REFERENCE_KEYS,
   ENERGIES_KEY,

@@ -35,6 +35,7 @@ import { det3, inv3, mul3 } from '../core/mat3.js';
 import { cellFromParameters, cellParameters } from '../structure/cell.js';
 import { Structure, type PerAtomArray } from '../structure/structure.js';
 import type { ReadOptions, WriteOptions } from './format.js';
+import { formatFloat, parseDecimal, parseInteger } from './text.js';
 
 export interface LammpsDataReadOptions extends ReadOptions {
   /** Atom style; only "atomic" is supported. */
@@ -48,8 +49,6 @@ export interface LammpsDataWriteOptions extends WriteOptions {
   specorder?: number[];
 }
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const INTEGER = /^[+-]?\d+$/;
 const MASS_TOLERANCE = 0.05;
 
 export function readLammpsData(text: string, opts: LammpsDataReadOptions = {}): Structure {
@@ -57,16 +56,8 @@ export function readLammpsData(text: string, opts: LammpsDataReadOptions = {}): 
   const fail = (msg: string, line: number): never => {
     throw new ParseError(msg, { file, line });
   };
-  const num = (tok: string | undefined, what: string, line: number): number => {
-    if (tok === undefined) return fail(`expected ${what}, found end of line`, line);
-    if (!NUMBER.test(tok)) return fail(`expected ${what} (a number), found "${tok}"`, line);
-    return Number(tok);
-  };
-  const int = (tok: string | undefined, what: string, line: number): number => {
-    if (tok === undefined) return fail(`expected ${what}, found end of line`, line);
-    if (!INTEGER.test(tok)) return fail(`expected ${what} (an integer), found "${tok}"`, line);
-    return Number(tok);
-  };
+  const num = (tok: string | undefined, what: string, line: number): number => parseDecimal(tok, what, { file, line });
+  const int = (tok: string | undefined, what: string, line: number): number => parseInteger(tok, what, { file, line });
 
   const lines = text.split(/\r?\n/);
   let nAtoms: number | undefined;
@@ -216,7 +207,7 @@ export function writeLammpsData(s: Structure, opts: LammpsDataWriteOptions = {})
   if (!(Math.abs(det3(s.cell)) > 0)) {
     throw new ValidationError('LAMMPS data needs a box: the structure has a zero-volume cell (set a cell first)');
   }
-  const fmt = opts.precision === undefined ? (x: number) => (Object.is(x, -0) ? '0' : String(x)) : (x: number) => x.toPrecision(opts.precision);
+  const fmt = (x: number) => formatFloat(x, opts.precision, '0');
   const present = [...new Set(s.numbers)];
   const specorder = opts.specorder ?? present.sort((p, q) => (symbolOf(p) < symbolOf(q) ? -1 : 1));
   const typeOf = new Map<number, number>();

@@ -28,6 +28,7 @@ import { KBAR_TO_EV_PER_A3 } from '../core/units.js';
 import { cellParameters, toFractional, volume } from '../structure/cell.js';
 import { Structure, type InfoValue, type PerAtomArray } from '../structure/structure.js';
 import type { ReadOptions, WriteOptions } from './format.js';
+import { formatFloat } from './text.js';
 
 /** Order of the three shear components in `virial_stress` after xx yy zz. */
 export type MlearnStressOrder = 'xy-yz-xz' | 'xy-xz-yz';
@@ -88,7 +89,7 @@ function readRecord(rec: Json, frame: number, opts: MlearnReadOptions): Structur
   const obj = (v: Json | undefined, what: string): { [k: string]: Json } =>
     v !== null && typeof v === 'object' && !Array.isArray(v) ? v : fail(`expected ${what} to be an object`);
   const vec = (v: Json | undefined, n: number, what: string): number[] => {
-    if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    if (!Array.isArray(v) || v.length !== n || !v.every((x) => Number.isFinite(x))) {
       return fail(`expected ${what} to be ${n} finite numbers, found ${JSON.stringify(v)?.slice(0, 80)}`);
     }
     return v as number[];
@@ -211,7 +212,8 @@ function defaultOrder(rec: { [k: string]: Json }, numbers: Int32Array): MlearnSt
 
 export function writeMlearnJson(frames: readonly Structure[], opts: MlearnWriteOptions = {}): string {
   const p = opts.precision;
-  const r = p === undefined ? (x: number) => x : (x: number) => Number(x.toPrecision(p));
+  // JSON numbers rounded to `precision` significant digits (non-finite values become null either way)
+  const r = p === undefined ? (x: number) => x : (x: number) => Number(formatFloat(x, p));
   const records = frames.map((s, frame) => {
     if (!(volume(s.cell) > 0)) throw new ValidationError(`mlearn JSON: frame ${frame} has a zero-volume cell; mlearn records are periodic pymatgen Structures`);
     const symbols = s.symbols;

@@ -32,6 +32,7 @@ import { det3 } from '../core/mat3.js';
 import { toCartesian, toFractional } from '../structure/cell.js';
 import { Structure, type InfoValue, type PerAtomArray } from '../structure/structure.js';
 import type { ReadOptions, WriteOptions } from './format.js';
+import { formatFloat, isDecimal, parseDecimal } from './text.js';
 
 export interface PoscarReadOptions extends ReadOptions {
   /** Species symbols for VASP 4 files (no species line), one per count. Ignored for VASP 5. */
@@ -43,7 +44,8 @@ export interface PoscarWriteOptions extends WriteOptions {
   direct?: boolean;
 }
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?$/;
+/** VASP writes Fortran exponents (1.0D-3). */
+const FORTRAN = { fortran: true };
 const INTEGER = /^\d+$/;
 
 export function readPoscar(text: string, opts: PoscarReadOptions = {}): Structure {
@@ -59,16 +61,12 @@ export function readPoscar(text: string, opts: PoscarReadOptions = {}): Structur
     }
     return lines[ln++]!;
   };
-  const num = (tok: string | undefined, what: string): number => {
-    if (tok === undefined) return fail(`expected ${what}, found end of line`);
-    if (!NUMBER.test(tok)) return fail(`expected ${what} (a number), found "${tok}"`);
-    return Number(tok.replace(/[dD]/, 'e'));
-  };
+  const num = (tok: string | undefined, what: string): number => parseDecimal(tok, what, { file, line: ln }, FORTRAN);
 
   const comment = next('a comment line').trim();
 
   const scaleTok = next('the scale factor').trim().split(/\s+/);
-  const scaleN = scaleTok.length >= 3 && NUMBER.test(scaleTok[1]!) && NUMBER.test(scaleTok[2]!) ? 3 : 1;
+  const scaleN = scaleTok.length >= 3 && isDecimal(scaleTok[1]!, FORTRAN) && isDecimal(scaleTok[2]!, FORTRAN) ? 3 : 1;
   const scale = scaleTok.slice(0, scaleN).map((t) => num(t, 'the scale factor'));
   if (scale.some((s) => s === 0)) fail('scale factor is 0; expected a positive factor or a negative target volume');
   if (scaleN === 3 && scale.some((s) => s < 0)) fail('with three scale factors each must be positive');
@@ -169,7 +167,7 @@ export function writePoscar(s: Structure, opts: PoscarWriteOptions = {}): string
   if (!(Math.abs(det3(s.cell)) > 0)) {
     throw new ValidationError('POSCAR needs a cell with three independent lattice vectors; this structure has a zero-volume cell');
   }
-  const fmt = numberFormatter(opts.precision);
+  const fmt = (x: number) => formatFloat(x, opts.precision, '0');
 
   // Group atoms by species in order of first appearance.
   const species: number[] = [];
@@ -210,10 +208,4 @@ export function writePoscar(s: Structure, opts: PoscarWriteOptions = {}): string
 
 function row(v: number[], fmt: (x: number) => string): string {
   return v.map((x) => ' ' + fmt(x).padStart(23)).join('');
-}
-
-/** Shortest round-trip form, or `precision` significant digits. */
-function numberFormatter(precision: number | undefined): (x: number) => string {
-  if (precision === undefined) return (x) => (Object.is(x, -0) ? '0' : String(x));
-  return (x) => x.toPrecision(precision);
 }

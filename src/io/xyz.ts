@@ -9,7 +9,8 @@
 import { ValidationError } from '../core/errors.js';
 import { ELEMENTS } from '../core/elements.js';
 import type { Structure } from '../structure/structure.js';
-import { XyzStreamParser, formatReal } from './extxyz.js';
+import { XyzStreamParser } from './extxyz.js';
+import { formatFloat } from './text.js';
 import type { ReadOptions, WriteOptions } from './format.js';
 
 /** Read every frame; frames with an extended-XYZ comment line are read as extended XYZ. */
@@ -26,7 +27,7 @@ export function formatXyzFrame(s: Structure, opts: WriteOptions = {}): string {
   if (typeof c === 'string' && /[\n\r]/.test(c)) throw new ValidationError('info "comment" has a line break; an XYZ comment is one line');
   const lines: string[] = [String(s.length), typeof c === 'string' ? c : ''];
   const p = s.positions;
-  const fmt = (x: number) => (opts.precision !== undefined && Number.isFinite(x) ? x.toPrecision(opts.precision) : formatReal(x));
+  const fmt = (x: number) => formatFloat(x, opts.precision);
   for (let i = 0; i < s.length; i++) {
     lines.push(`${ELEMENTS[s.numbers[i]!]!.symbol.padEnd(2)} ${fmt(p[3 * i]!).padStart(22)} ${fmt(p[3 * i + 1]!).padStart(22)} ${fmt(p[3 * i + 2]!).padStart(22)}`);
   }
