@@ -7,6 +7,7 @@ import { atomicNumber } from '../core/elements.js';
 import { cross, det3, dot3, norm3 } from '../core/mat3.js';
 import type { Rng } from '../core/rng.js';
 import { toCartesian, toFractional, volume } from './cell.js';
+import { tileArray } from './repeat.js';
 import { Structure, type PerAtomArray } from './structure.js';
 
 export type Crystal = 'diamond' | 'fcc' | 'bcc' | 'hcp' | 'rocksalt' | 'sc';
@@ -331,16 +332,6 @@ function supercellMatrix(m: SupercellMatrix): number[] {
 
 function formatMatrix(m: readonly number[]): string {
   return [0, 1, 2].map((r) => m.slice(3 * r, 3 * r + 3).join(' ')).join('; ');
-}
-
-function tileArray(a: PerAtomArray, m: number): PerAtomArray {
-  const len = a.data.length;
-  switch (a.type) {
-    case 'float': { const d = new Float64Array(len * m); for (let r = 0; r < m; r++) d.set(a.data, r * len); return { ...a, data: d }; }
-    case 'int': { const d = new Int32Array(len * m); for (let r = 0; r < m; r++) d.set(a.data, r * len); return { ...a, data: d }; }
-    case 'bool': { const d = new Uint8Array(len * m); for (let r = 0; r < m; r++) d.set(a.data, r * len); return { ...a, data: d }; }
-    case 'string': { const d: string[] = []; for (let r = 0; r < m; r++) d.push(...a.data); return { ...a, data: d }; }
-  }
 }
 
 function row(m: ArrayLike<number>, r: number): number[] {

@@ -28,7 +28,7 @@ export function repeat(s: Structure, reps: readonly [number, number, number] | n
   const numbers = new Int32Array(n * m);
   for (let r = 0; r < m; r++) numbers.set(s.numbers, r * n);
   const arrays: Record<string, PerAtomArray> = {};
-  for (const [name, arr] of Object.entries(s.arrays)) arrays[name] = tile(arr, m);
+  for (const [name, arr] of Object.entries(s.arrays)) arrays[name] = tileArray(arr, m);
   const newCell = Float64Array.of(
     cell[0]! * na, cell[1]! * na, cell[2]! * na,
     cell[3]! * nb, cell[4]! * nb, cell[5]! * nb,
@@ -37,7 +37,8 @@ export function repeat(s: Structure, reps: readonly [number, number, number] | n
   return new Structure({ numbers, positions: pos, cell: newCell, pbc: s.pbc, info: structuredClone(s.info), arrays });
 }
 
-function tile(a: PerAtomArray, m: number): PerAtomArray {
+/** A per-atom array repeated `m` times end to end (the per-atom data of an m-fold supercell). */
+export function tileArray(a: PerAtomArray, m: number): PerAtomArray {
   const len = a.data.length;
   switch (a.type) {
     case 'float': { const d = new Float64Array(len * m); for (let r = 0; r < m; r++) d.set(a.data, r * len); return { ...a, data: d }; }
