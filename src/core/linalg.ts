@@ -596,10 +596,14 @@ export interface QRFactorization {
   tau: Float64Array;
 }
 
+/** Reflectors per compact-WY block in qrFactor. */
+const QR_NB = 32;
+
 /**
- * Factor `a` (row-major m x n, m >= n). Reflectors are applied to the trailing columns four at a
- * time (compact-WY with a 4x4 T): each trailing column is read once for `s = V^T c` and once for
- * `c -= V (T^T s)`, instead of twice per reflector.
+ * Factor `a` (row-major m x n, m >= n), blocked Householder (LAPACK dgeqrf structure): panels of
+ * QR_NB columns are factored with reflectors applied four at a time (4x4 compact-WY T, each column
+ * read once for `s = V^T c` and once for `c -= V (T^T s)`); the trailing columns are then updated
+ * with the panel's compact-WY form `C -= V T^T (V^T C)` through three `gemm` calls (the O(mn^2) part).
  */
 export function qrFactor(a: Float64Array, m: number, n: number): QRFactorization {
   checkDim('qrFactor', 'm', m);
@@ -612,24 +616,63 @@ export function qrFactor(a: Float64Array, m: number, n: number): QRFactorization
     for (let j = 0; j < n; j++) q[j * m + i] = a[r + j];
   }
   const tau = new Float64Array(n);
-  for (let k0 = 0; k0 < n; k0 += 4) {
-    const nb = Math.min(4, n - k0);
-    // factor the block columns k0..k0+nb-1 one by one (unblocked within the block)
-    for (let k = k0; k < k0 + nb; k++) {
-      householder(q, m, k, tau);
-      const ck = k * m;
-      const t = tau[k];
-      if (t === 0) continue;
-      for (let j = k + 1; j < k0 + nb; j++) {
-        const cj = j * m;
-        let w = q[cj + k];
-        for (let i = k + 1; i < m; i++) w += q[ck + i] * q[cj + i];
-        w *= t;
-        q[cj + k] -= w;
-        for (let i = k + 1; i < m; i++) q[cj + i] -= w * q[ck + i];
+  const nbMax = Math.min(QR_NB, n);
+  const vt = new Float64Array(nbMax * m);
+  const tmat = new Float64Array(nbMax * nbMax);
+  const vtv = new Float64Array(nbMax * nbMax);
+  const wt = new Float64Array(Math.max(0, n - nbMax) * nbMax);
+  const yt = new Float64Array(wt.length);
+  for (let kb = 0; kb < n; kb += QR_NB) {
+    const nbb = Math.min(QR_NB, n - kb);
+    const kend = kb + nbb;
+    // panel kb..kend-1: sub-blocks of 4 reflectors, each applied to the rest of the panel
+    for (let k0 = kb; k0 < kend; k0 += 4) {
+      const nb = Math.min(4, kend - k0);
+      for (let k = k0; k < k0 + nb; k++) {
+        householder(q, m, k, tau);
+        const ck = k * m;
+        const t = tau[k];
+        if (t === 0) continue;
+        for (let j = k + 1; j < k0 + nb; j++) {
+          const cj = j * m;
+          let w = q[cj + k];
+          for (let i = k + 1; i < m; i++) w += q[ck + i] * q[cj + i];
+          w *= t;
+          q[cj + k] -= w;
+          for (let i = k + 1; i < m; i++) q[cj + i] -= w * q[ck + i];
+        }
+      }
+      applyBlockReflectorT(q, m, k0, nb, tau, q, k0 + nb, kend, m);
+    }
+    // trailing columns kend..n-1: compact WY, C -= V T^T V^T C through three gemm calls on the
+    // transposed (row = column) storage: Wt = Ct Vt^T, Yt = Wt T, Ct -= Yt Vt
+    const nc = n - kend;
+    if (nc === 0) continue;
+    const mm = m - kb;
+    // Vt (nbb x mm): row a = v_{kb+a} from row kb, explicit zeros above and 1 on the diagonal
+    for (let a = 0; a < nbb; a++) {
+      const src = (kb + a) * m + kb;
+      const dst = a * mm;
+      for (let i = 0; i < a; i++) vt[dst + i] = 0;
+      vt[dst + a] = 1;
+      for (let i = a + 1; i < mm; i++) vt[dst + i] = q[src + i];
+    }
+    gemm(false, true, nbb, nbb, mm, 1, vt, mm, vt, mm, 0, vtv, nbb);
+    // T (nbb x nbb upper): T_aa = tau_a, T(0:a, a) = -tau_a T(0:a, 0:a) (V^T v_a)(0:a)   (dlarft)
+    tmat.fill(0);
+    for (let a = 0; a < nbb; a++) {
+      const ta = tau[kb + a];
+      tmat[a * nbb + a] = ta;
+      for (let b = 0; b < a; b++) {
+        let s = 0;
+        for (let e = b; e < a; e++) s += tmat[b * nbb + e] * vtv[e * nbb + a];
+        tmat[b * nbb + a] = -ta * s;
       }
     }
-    applyBlockReflectorT(q, m, k0, nb, tau, q, k0 + nb, n, m);
+    const ct = q.subarray(kend * m + kb);
+    gemm(false, true, nc, nbb, mm, 1, ct, m, vt, mm, 0, wt, nbb);
+    gemm(false, false, nc, nbb, nbb, 1, wt, nbb, tmat, nbb, 0, yt, nbb);
+    gemm(false, false, nc, mm, nbb, -1, yt, nbb, vt, mm, 1, ct, m);
   }
   return { m, n, qr: q, tau };
 }
