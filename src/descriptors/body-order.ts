@@ -85,6 +85,8 @@ const SLOTS: readonly (readonly number[])[] = [
   [0], [0, 0], [1, 1], [2, 2], [3, 3],
   [0, 0, 0], [0, 1, 1], [0, 2, 2], [0, 3, 3], [1, 1, 2], [2, 2, 2], [1, 2, 3], [2, 3, 3],
 ];
+const NSLOT = Int32Array.from(SLOTS, (s) => s.length);
+const RANK = Int32Array.from(SLOTS.flatMap((s) => [s[0] ?? 0, s[1] ?? 0, s[2] ?? 0]));
 const KIND_NAMES = ['M0', 'M0.M0', 'M1.M1', 'M2:M2', 'M3:M3', 'M0 M0 M0', 'M0 (M1.M1)', 'M0 (M2:M2)', 'M0 (M3:M3)', 'M1.M2.M1', 'tr(M2 M2 M2)', 'M1.M2:M3', 'M2:(M3.M3)'];
 
 export class BodyOrderDescriptor implements Descriptor {
@@ -451,12 +453,12 @@ export class BodyOrderDescriptor implements Descriptor {
       const db = sp[e]! * 3 * size;
       for (let k = 0; k < size; k++) {
         const kind = terms[4 * k]!;
-        const ranks = SLOTS[kind]!;
+        const nsl = NSLOT[kind]!;
         let gx = 0, gy = 0, gz = 0;
-        for (let t = 0; t < ranks.length; t++) {
+        for (let t = 0; t < nsl; t++) {
           const c = terms[4 * k + 1 + t]!;
           if (c < zlo || c >= zhi) continue;
-          const l = ranks[t]!;
+          const l = RANK[3 * kind + t]!;
           const G = k * 81 + 27 * t;
           const Rv = sR[rb + c]!, dRv = sdR[rb + c]!;
           if (l === 0) {
