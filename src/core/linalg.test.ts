@@ -192,6 +192,13 @@ test('weighted least squares via NormalEquations.solve reproduces a planted solu
   ne.addRows(a.subarray(0, 333 * n), w.subarray(0, 333), b.subarray(0, 333));
   ne.addRows(a.subarray(333 * n), w.subarray(333), b.subarray(333));
   assertClose(ne.solve(), xTrue, 1e-10, 'WLS x');
+  const half1 = new NormalEquations(n);
+  const half2 = new NormalEquations(n);
+  half1.addRows(a.subarray(0, 100 * n), w.subarray(0, 100), b.subarray(0, 100));
+  half2.addRows(a.subarray(100 * n), w.subarray(100), b.subarray(100));
+  half1.merge(half2);
+  assertClose(half1.gram(), ne.gram(), 1e-12, 'merged Gram', 1e-12);
+  assert.equal(half1.rowCount, m);
 });
 
 test('Cholesky: A = L L^T, solve, and the documented error naming the pivot', () => {

@@ -407,6 +407,21 @@ export class NormalEquations {
     return choleskySolve(l, n, this.r, opts.out);
   }
 
+  /**
+   * Add another accumulator's rows (same n): `G += G_other`, `r += r_other`. Lets row blocks be
+   * accumulated in parallel (one NormalEquations per worker over disjoint rows) and summed.
+   */
+  merge(other: NormalEquations): void {
+    if (other.n !== this.n) throw new ValidationError(`NormalEquations.merge: n differs (${this.n} vs ${other.n})`);
+    const g = this.g;
+    const og = other.g;
+    for (let i = 0; i < g.length; i++) g[i] += og[i];
+    for (let j = 0; j < this.n; j++) this.r[j] += other.r[j];
+    this.rowCount += other.rowCount;
+    this.weightSum += other.weightSum;
+    this.targetSquareSum += other.targetSquareSum;
+  }
+
   /** Forget all rows. */
   reset(): void {
     this.g.fill(0);
