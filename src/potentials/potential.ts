@@ -22,6 +22,11 @@ export interface Capabilities {
   readonly energies: boolean;
   /** Predictive uncertainty (models with a variance or committees). */
   readonly uncertainty: boolean;
+  /**
+   * Honours `ctx.atomRange` (computes only the terms owned by a range of central atoms), so the
+   * work can be split between threads (node/parallel.ts). Absent = false.
+   */
+  readonly atomRange?: boolean;
 }
 
 export interface ComputeRequest {
@@ -55,6 +60,15 @@ export interface ComputeContext {
   neighbors?: NeighborList;
   /** Output buffers to fill instead of allocating (sizes 3N, 6, N). */
   out?: { forces?: Float64Array; stress?: Float64Array; energies?: Float64Array };
+  /**
+   * Compute only the terms owned by central atoms start..end-1: their energy, and the forces,
+   * virial (stress) and per-atom energies those terms produce on any atom. Summing the results
+   * of ranges that partition 0..N-1 gives the full result (up to the order of additions). Only
+   * potentials declaring `capabilities.atomRange` honour it; `ParallelPotential` rejects others.
+   * Which atom owns a term is the potential's choice (SW: the central atom of each three-body
+   * term and the atom whose row computes a pair term), so ranges must come from one potential.
+   */
+  atomRange?: { start: number; end: number };
 }
 
 export interface Potential {

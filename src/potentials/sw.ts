@@ -32,6 +32,11 @@
  * unit vectors and exp factors; the two-body term (each pair once, j > i) and the three-body
  * term (all j < k pairs of the short list, no exp per triplet) then run on that scratch, and the
  * accumulated gradient per short neighbour is scattered to forces and virial once.
+ *
+ * `ctx.atomRange` (declared in `capabilities.atomRange`): only the rows i = start..end-1 are
+ * visited, i.e. the three-body terms centred on those atoms and the pair terms their rows compute
+ * (each pair is computed by exactly one row, by the parity rule above); their forces, virial and
+ * per-atom energies still land on every atom they touch. Used by node/parallel.ts.
  */
 import { ParameterError, ValidationError } from '../core/errors.js';
 import { atomicNumber, MAX_Z } from '../core/elements.js';
@@ -62,7 +67,7 @@ const SW_KEYS = ['epsilon', 'sigma', 'a', 'lambda', 'gamma', 'costheta0', 'A', '
 export class StillingerWeber implements Potential {
   readonly name: string;
   readonly cutoff: number;
-  readonly capabilities: Capabilities = { forces: true, stress: true, energies: true, uncertainty: false };
+  readonly capabilities: Capabilities = { forces: true, stress: true, energies: true, uncertainty: false, atomRange: true };
   readonly species: readonly number[];
   /** Element symbol per internal type. */
   readonly elements: readonly string[];
@@ -200,6 +205,7 @@ export class StillingerWeber implements Potential {
     const n = s.length;
     const forces = prep.forces ?? new Float64Array(3 * n);
     const { offsets, neighbors, shifts } = nl;
+    const { start: i0, end: i1 } = atomRange(ctx, n);
     this.ensureScratch(maxNeighborCount(nl));
     const x = s.positions, Z = s.numbers, zType = this.zType, nt = this.nt;
     const { pCutsq, pCut, pSigma, pSigmaGamma, pC5, pC6, pP, pQ, p4q0, tLamEps, tCos0 } = this;
@@ -208,7 +214,7 @@ export class StillingerWeber implements Potential {
     let energy = 0;
     let wxx = 0, wyy = 0, wzz = 0, wyz = 0, wxz = 0, wxy = 0;
 
-    for (let i = 0; i < n; i++) {
+    for (let i = i0; i < i1; i++) {
       const ti = zType[Z[i]!]!;
       const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
       let ei = 0;
@@ -314,6 +320,16 @@ export class StillingerWeber implements Potential {
     }
     return finishResult(this, s, prep, energy, wxx, wyy, wzz, wyz, wxz, wxy);
   }
+}
+
+/** The central-atom range of ctx.atomRange (all atoms when absent), checked. */
+function atomRange(ctx: ComputeContext | undefined, n: number): { start: number; end: number } {
+  const r = ctx?.atomRange;
+  if (!r) return { start: 0, end: n };
+  if (!Number.isInteger(r.start) || !Number.isInteger(r.end) || r.start < 0 || r.end > n || r.start > r.end) {
+    throw new ValidationError(`atomRange must satisfy 0 <= start <= end <= ${n} (integers), got start ${r.start}, end ${r.end}`);
+  }
+  return r;
 }
 
 function tripletName(el: readonly string[], s: number): string {
