@@ -14,6 +14,7 @@ interface Bench {
 const BENCHES: Bench[] = [
   { name: 'sw', header: `Stillinger-Weber Si, energy + forces, neighbour list (skin 1 Å) prebuilt\n${SW_BENCH_HEADER}`, run: (log) => runSwBench({ log }) },
   (await import('./linalg.js')).LINALG_BENCH,
+  (await import('./md.js')).MD_BENCH,
 ];
 
 function main(argv: string[]): void {
