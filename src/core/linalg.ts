@@ -54,6 +54,36 @@ export class NotPositiveDefiniteError extends MlpotError {
   }
 }
 
+/**
+ * Optional accelerated kernels with the same row-major semantics as the pure-TypeScript ones
+ * (e.g. OpenBLAS through `src/node/linalg-native.ts`). core stays browser-safe: a backend is only
+ * ever registered from outside with `setLinalgBackend`.
+ */
+export interface LinalgBackend {
+  readonly name: string;
+  /** As `syrk` below (upper triangle, BLAS dsyrk semantics). */
+  syrk(trans: boolean, n: number, k: number, alpha: number, a: Float64Array, lda: number, beta: number, c: Float64Array, ldc: number): void;
+  /** As `gemm` below (BLAS dgemm semantics). */
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: Float64Array, lda: number, b: Float64Array, ldb: number, beta: number, c: Float64Array, ldc: number,
+  ): void;
+  /** In place, row-major: A = U^T U on the upper triangle (lower triangle untouched). Returns 0, or the 1-based failing pivot. */
+  potrfUpper(n: number, a: Float64Array, lda: number): number;
+}
+
+let BACKEND: LinalgBackend | null = null;
+
+/** Route gemm, syrk, NormalEquations.addRows and cholesky through `backend` (null: pure TypeScript). */
+export function setLinalgBackend(backend: LinalgBackend | null): void {
+  BACKEND = backend;
+}
+
+/** Name of the active backend ("typescript" when none is registered). */
+export function linalgBackendName(): string {
+  return BACKEND ? BACKEND.name : 'typescript';
+}
+
 function checkDim(where: string, name: string, v: number): void {
   if (!Number.isInteger(v) || v < 0) throw new ValidationError(`${where}: ${name} must be a non-negative integer, got ${v}`);
 }
@@ -66,6 +96,8 @@ function checkLen(where: string, name: string, arr: Float64Array, need: number):
 // Packed micro-kernel
 // ---------------------------------------------------------------------------------------------
 
+/** Rows per dsyrk call on the backend path of NormalEquations. */
+const NATIVE_ROWS = 1024;
 /** Depth block (rows of the design block per pass): 4 x KC doubles = 8 KiB per panel. */
 const KC = 256;
 /** Partner panels kept in L2 per group: JG x 8 KiB = 512 KiB. */
@@ -217,6 +249,10 @@ export function gemm(
     checkLen('gemm', 'A', a, transA ? (k - 1) * lda + m : (m - 1) * lda + k);
     checkLen('gemm', 'B', b, transB ? (n - 1) * ldb + k : (k - 1) * ldb + n);
   }
+  if (BACKEND) {
+    BACKEND.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
   if (beta !== 1) {
     for (let i = 0; i < m; i++) {
       const r = i * ldc;
@@ -275,6 +311,10 @@ export function syrk(
   if (n === 0) return;
   checkLen('syrk', 'C', c, (n - 1) * ldc + n);
   if (k > 0) checkLen('syrk', 'A', a, trans ? (k - 1) * lda + n : (n - 1) * lda + k);
+  if (BACKEND) {
+    BACKEND.syrk(trans, n, k, alpha, a, lda, beta, c, ldc);
+    return;
+  }
   if (beta !== 1) {
     for (let i = 0; i < n; i++) {
       const r = i * ldc;
@@ -320,6 +360,7 @@ export class NormalEquations {
   private readonly r: Float64Array;
   private readonly pack: Float64Array;
   private readonly sqw: Float64Array;
+  private scaled: Float64Array | null = null;
 
   constructor(n: number) {
     checkDim('NormalEquations', 'n', n);
@@ -343,6 +384,11 @@ export class NormalEquations {
     checkLen('NormalEquations.addRows', 'block', block, m * n);
     if (weights) checkLen('NormalEquations.addRows', 'weights', weights, m);
     if (targets) checkLen('NormalEquations.addRows', 'targets', targets, m);
+    if (BACKEND) {
+      this.addRowsBackend(BACKEND, block, weights ?? null, targets ?? null, m);
+      this.rowCount += m;
+      return;
+    }
     const sqw = this.sqw;
     for (let r0 = 0; r0 < m; r0 += KC) {
       const kc = Math.min(KC, m - r0);
@@ -367,6 +413,43 @@ export class NormalEquations {
       }
     }
     this.rowCount += m;
+  }
+
+  /** Backend path: `W^(1/2) A` copied in chunks of NATIVE_ROWS rows (no copy without weights), then dsyrk. */
+  private addRowsBackend(be: LinalgBackend, block: Float64Array, weights: Float64Array | null, targets: Float64Array | null, m: number): void {
+    const n = this.n;
+    if (weights) {
+      for (let i = 0; i < m; i++) {
+        const w = weights[i];
+        if (!(w >= 0) || w === Infinity) throw new ValidationError(`NormalEquations.addRows: weight of row ${i} is ${w}; weights must be finite and >= 0`);
+      }
+    }
+    for (let r0 = 0; r0 < m; r0 += NATIVE_ROWS) {
+      const kc = Math.min(NATIVE_ROWS, m - r0);
+      let src = block.subarray(r0 * n, (r0 + kc) * n);
+      if (weights) {
+        if (!this.scaled) this.scaled = new Float64Array(NATIVE_ROWS * n);
+        const buf = this.scaled;
+        for (let k = 0; k < kc; k++) {
+          const s = Math.sqrt(weights[r0 + k]);
+          const row = (r0 + k) * n;
+          const o = k * n;
+          for (let j = 0; j < n; j++) buf[o + j] = s * block[row + j];
+        }
+        src = buf;
+      }
+      be.syrk(true, n, kc, 1, src, n, 1, this.g, this.np);
+      for (let k = 0; k < kc; k++) {
+        const w = weights ? weights[r0 + k] : 1;
+        this.weightSum += w;
+        if (!targets) continue;
+        const bw = w * targets[r0 + k];
+        this.targetSquareSum += bw * targets[r0 + k];
+        if (bw === 0) continue;
+        const row = (r0 + k) * n;
+        for (let j = 0; j < n; j++) this.r[j] += bw * block[row + j];
+      }
+    }
   }
 
   /** The full symmetric Gram matrix G = A^T W A (n x n, row-major) written into `out`. */
@@ -470,6 +553,24 @@ export function cholesky(a: Float64Array, n: number, out?: Float64Array, opts: C
   }
   const jitter = opts.jitter ?? 0;
   if (jitter !== 0) for (let i = 0; i < n; i++) u[i * n + i] += jitter;
+  if (BACKEND) {
+    const info = BACKEND.potrfUpper(n, u, n);
+    if (info > 0) throw new NotPositiveDefiniteError(where, info - 1, u[(info - 1) * n + info - 1]);
+  } else {
+    choleskyUpperInPlace(u, n, where);
+  }
+  // L = U^T: transpose in place, zero the strict upper triangle
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      u[j * n + i] = u[i * n + j];
+      u[i * n + j] = 0;
+    }
+  }
+  return u;
+}
+
+/** Blocked right-looking `A = U^T U` on the upper triangle of the row-major n x n `u`, in place. */
+function choleskyUpperInPlace(u: Float64Array, n: number, where: string): void {
   const kcMax = Math.min(CHOL_NB, n);
   const pack = new Float64Array((((n + 3) >> 2) * 4) * kcMax);
   for (let kb = 0; kb < n; kb += CHOL_NB) {
@@ -498,14 +599,6 @@ export function cholesky(a: Float64Array, n: number, out?: Float64Array, opts: C
       syrkPacked(pack, nb, m2, u, kend * n + kend, n, -1, false);
     }
   }
-  // L = U^T: transpose in place, zero the strict upper triangle
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      u[j * n + i] = u[i * n + j];
-      u[i * n + j] = 0;
-    }
-  }
-  return u;
 }
 
 /**
