@@ -14,11 +14,14 @@
  *   whole block) and scaled x4 to m = 20000 (the cost is linear in m).
  *
  * Times are medians over repeats (min 1, within a per-operation budget); ratio = mlpot / numpy.
+ * When the optional OpenBLAS addon is built (`node native/openblas/build.mjs`), the same mlpot calls
+ * are timed again on that backend (1 BLAS thread): the `native` columns.
  */
 import { performance } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
 import { Rng } from '../core/rng.js';
-import { NormalEquations, cholesky, choleskySolve, lstsqQR } from '../core/linalg.js';
+import { NormalEquations, cholesky, choleskySolve, lstsqQR, setLinalgBackend } from '../core/linalg.js';
+import { loadNativeLinalg } from '../node/linalg-native.js';
 
 const PY = '/usr/bin/python3';
 
@@ -37,6 +40,10 @@ export interface LinalgBenchRow {
   ratio2?: number;
   /** numpy comparison used. */
   peer: string;
+  /** The same mlpot code on the optional OpenBLAS backend (1 thread), ms. */
+  nativeMs?: number;
+  /** nativeMs / numpy 1 thread. */
+  nativeRatio1?: number;
 }
 
 export interface LinalgBenchOptions {
@@ -117,57 +124,77 @@ export function runLinalgBench(opts: LinalgBenchOptions = {}): { rows: LinalgBen
   const scaleTo = opts.gramScaleTo ?? 20000;
   const rng = new Rng(1);
 
-  // --- mlpot: Cholesky + solve
-  const mb = n + 50;
-  const bmat = new Float64Array(mb * n);
-  for (let i = 0; i < bmat.length; i++) bmat[i] = rng.normal();
-  const ne = new NormalEquations(n);
-  ne.addRows(bmat);
-  const g = ne.gram();
-  for (let i = 0; i < n * n; i++) g[i] /= mb;
-  for (let i = 0; i < n; i++) g[i * n + i] += 1;
-  const rhs = new Float64Array(n);
-  for (let i = 0; i < n; i++) rhs[i] = rng.normal();
-  const lbuf = new Float64Array(n * n);
-  const xbuf = new Float64Array(n);
-  const cholMs = timeIt(() => {
-    cholesky(g, n, lbuf);
-    choleskySolve(lbuf, n, rhs, xbuf);
-  }, 6000);
+  const measure = (): { cholMs: number; qrMs: number; gramMs: number } => {
+    // --- mlpot: Cholesky + solve
+    const mb = n + 50;
+    const bmat = new Float64Array(mb * n);
+    for (let i = 0; i < bmat.length; i++) bmat[i] = rng.normal();
+    const ne = new NormalEquations(n);
+    ne.addRows(bmat);
+    const g = ne.gram();
+    for (let i = 0; i < n * n; i++) g[i] /= mb;
+    for (let i = 0; i < n; i++) g[i * n + i] += 1;
+    const rhs = new Float64Array(n);
+    for (let i = 0; i < n; i++) rhs[i] = rng.normal();
+    const lbuf = new Float64Array(n * n);
+    const xbuf = new Float64Array(n);
+    const cholMs = timeIt(() => {
+      cholesky(g, n, lbuf);
+      choleskySolve(lbuf, n, rhs, xbuf);
+    }, 6000);
 
-  // --- mlpot: QR least squares (mq x n)
-  const a = new Float64Array(mq * n);
-  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
-  const b = new Float64Array(mq);
-  for (let i = 0; i < mq; i++) b[i] = rng.normal();
-  const qrMs = timeIt(() => {
-    lstsqQR(a, mq, n, b, xbuf);
-  }, 1, 1);
+    // --- mlpot: QR least squares (mq x n)
+    const a = new Float64Array(mq * n);
+    for (let i = 0; i < a.length; i++) a[i] = rng.normal();
+    const b = new Float64Array(mq);
+    for (let i = 0; i < mq; i++) b[i] = rng.normal();
+    const qrMs = timeIt(() => {
+      lstsqQR(a, mq, n, b, xbuf);
+    }, 1, 1);
 
-  // --- mlpot: Gram A^T A, streamed in blocks of 1000 rows
-  const x = new Float64Array(mg * n);
-  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
-  const gramMs = timeIt(() => {
-    ne.reset();
-    for (let r0 = 0; r0 < mg; r0 += 1000) ne.addRows(x.subarray(r0 * n, Math.min(mg, r0 + 1000) * n));
-  }, 8000, 3);
+    // --- mlpot: Gram A^T A, streamed in blocks of 1000 rows
+    const x = new Float64Array(mg * n);
+    for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+    const gramMs = timeIt(() => {
+      ne.reset();
+      for (let r0 = 0; r0 < mg; r0 += 1000) ne.addRows(x.subarray(r0 * n, Math.min(mg, r0 + 1000) * n));
+    }, 8000, 3);
+    return { cholMs, qrMs, gramMs };
+  };
   const scale = scaleTo / mg;
+  const { cholMs, qrMs, gramMs } = measure();
+  // --- same code on the optional OpenBLAS backend (1 BLAS thread), when the addon is built
+  const native = loadNativeLinalg();
+  let nat: { cholMs: number; qrMs: number; gramMs: number } | undefined;
+  if (native.backend) {
+    native.setThreads?.(1);
+    setLinalgBackend(native.backend);
+    try {
+      nat = measure();
+    } finally {
+      setLinalgBackend(null);
+    }
+  } else {
+    log(`(no native column: ${native.reason})`);
+  }
 
   // --- numpy, same run, 1 and 2 threads
   const threads = [1, 2];
   const np = threads.map((t) => numpyTimes(t, n, mq, mg));
   const sci = np[0]?.scipy;
-  const row = (op: string, size: string, mlpotMs: number, key: keyof Omit<NumpyTimes, 'scipy'>, peer: string, s = 1): LinalgBenchRow => {
+  const row = (op: string, size: string, mlpotMs: number, key: keyof Omit<NumpyTimes, 'scipy'>, peer: string, s = 1, nativeMs?: number): LinalgBenchRow => {
     const r: LinalgBenchRow = { op, size, mlpotMs: mlpotMs * s, peer };
+    if (nativeMs !== undefined) r.nativeMs = nativeMs * s;
+    if (nativeMs !== undefined && np[0]) r.nativeRatio1 = (nativeMs * s) / (np[0][key] * s);
     if (np[0]) { r.numpy1Ms = np[0][key] * s; r.ratio1 = r.mlpotMs / r.numpy1Ms; }
     if (np[1]) { r.numpy2Ms = np[1][key] * s; r.ratio2 = r.mlpotMs / r.numpy2Ms; }
     return r;
   };
   const rows: LinalgBenchRow[] = [
-    row('cholesky+solve', `n=${n}`, cholMs, 'chol', sci ? 'np.linalg.cholesky + scipy cho_solve' : 'np.linalg.cholesky + np.linalg.solve'),
-    row('qr-lstsq vs lstsq', `${mq}x${n}`, qrMs, 'lstsq', 'np.linalg.lstsq (gelsd, SVD)'),
-    row('qr-lstsq vs qr', `${mq}x${n}`, qrMs, 'qr', sci ? 'np.linalg.qr + scipy solve_triangular' : 'np.linalg.qr + np.linalg.solve'),
-    row('gram A^T A', `${scaleTo}x${n} (measured m=${mg}, x${scale})`, gramMs, 'gram', 'A.T @ A', scale),
+    row('cholesky+solve', `n=${n}`, cholMs, 'chol', sci ? 'np.linalg.cholesky + scipy cho_solve' : 'np.linalg.cholesky + np.linalg.solve', 1, nat?.cholMs),
+    row('qr-lstsq vs lstsq', `${mq}x${n}`, qrMs, 'lstsq', 'np.linalg.lstsq (gelsd, SVD)', 1, nat?.qrMs),
+    row('qr-lstsq vs qr', `${mq}x${n}`, qrMs, 'qr', sci ? 'np.linalg.qr + scipy solve_triangular' : 'np.linalg.qr + np.linalg.solve', 1, nat?.qrMs),
+    row('gram A^T A', `${scaleTo}x${n} (measured m=${mg}, x${scale})`, gramMs, 'gram', 'A.T @ A', scale, nat?.gramMs),
   ];
   if (!np[0]) log(`numpy not available via ${PY} (install python3-numpy): mlpot times only`);
   for (const r of rows) log(formatRow(r));
@@ -175,7 +202,7 @@ export function runLinalgBench(opts: LinalgBenchOptions = {}): { rows: LinalgBen
 }
 
 export const LINALG_BENCH_HEADER =
-  'op                 | size                              | mlpot ms   | numpy 1T ms | numpy 2T ms | mlpot/np1T | mlpot/np2T | numpy call';
+  'op                 | size                              | mlpot ms   | numpy 1T ms | numpy 2T ms | mlpot/np1T | mlpot/np2T | native ms | native/np1T | numpy call';
 
 function formatRow(r: LinalgBenchRow): string {
   const f = (v: number | undefined, d = 1) => (v === undefined ? '-' : v.toFixed(d));
@@ -187,6 +214,8 @@ function formatRow(r: LinalgBenchRow): string {
     f(r.numpy2Ms).padStart(11),
     f(r.ratio1, 2).padStart(10),
     f(r.ratio2, 2).padStart(10),
+    f(r.nativeMs).padStart(9),
+    f(r.nativeRatio1, 2).padStart(11),
     r.peer,
   ].join(' | ');
 }
