@@ -50,43 +50,63 @@ export class LennardJones implements Potential {
 
   compute(s: Structure, request: ComputeRequest = DEFAULT_REQUEST, ctx?: ComputeContext): ComputeResult {
     const prep = prepare(this, s, request, ctx);
-    const { nl, forces, energies } = prep;
+    const { nl, forces, energies, stress } = prep;
     const x = s.positions;
-    const { offsets, neighbors, shifts } = nl;
+    const { offsets, neighbors, shifts, images } = nl;
     const rc2 = this.cutoff * this.cutoff;
     const s2 = this.sigma * this.sigma;
     const e4 = 4 * this.epsilon;
     const e24 = 24 * this.epsilon;
+    const eShift = this.eShift;
     let energy = 0;
     let wxx = 0, wyy = 0, wzz = 0, wyz = 0, wxz = 0, wxy = 0;
+    // The full list holds every pair twice (i->j and j->i with the opposite image); visit each
+    // unordered pair once, owned by the lower index (a self-image by its lexicographically
+    // positive image), and apply Newton's third law. Buffers from prepare() start at zero.
     for (let i = 0; i < s.length; i++) {
       const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
-      let fx = 0, fy = 0, fz = 0, ei = 0;
+      let fx = 0, fy = 0, fz = 0;
       for (let p = offsets[i]!, end = offsets[i + 1]!; p < end; p++) {
         const j = neighbors[p]!;
+        if (j < i) continue;
+        if (j === i) {
+          const a = images[3 * p]!, b = images[3 * p + 1]!, c = images[3 * p + 2]!;
+          if (a < 0 || (a === 0 && (b < 0 || (b === 0 && c < 0)))) continue;
+        }
         const dx = x[3 * j]! + shifts[3 * p]! - xi;
         const dy = x[3 * j + 1]! + shifts[3 * p + 1]! - yi;
         const dz = x[3 * j + 2]! + shifts[3 * p + 2]! - zi;
         const r2 = dx * dx + dy * dy + dz * dz;
         if (r2 >= rc2) continue;
         const ir2 = 1 / r2;
-        const sr6 = (s2 * ir2) ** 3;
-        ei += 0.5 * (e4 * (sr6 * sr6 - sr6) - this.eShift);
+        const sr2 = s2 * ir2;
+        const sr6 = sr2 * sr2 * sr2; // not ** 3: V8 compiles ** to a Math.pow call (6x slower here)
+        const e = e4 * (sr6 * sr6 - sr6) - eShift;
+        energy += e;
         // dphi/dr / r = -24 eps (2 sr12 - sr6) / r^2
         const g = -e24 * (2 * sr6 * sr6 - sr6) * ir2;
-        fx += g * dx;
-        fy += g * dy;
-        fz += g * dz;
-        // full list: each pair twice, half the virial each time
-        wxx += 0.5 * g * dx * dx; wyy += 0.5 * g * dy * dy; wzz += 0.5 * g * dz * dz;
-        wyz += 0.5 * g * dy * dz; wxz += 0.5 * g * dx * dz; wxy += 0.5 * g * dx * dy;
+        const gx = g * dx, gy = g * dy, gz = g * dz;
+        fx += gx;
+        fy += gy;
+        fz += gz;
+        if (forces) {
+          forces[3 * j] = forces[3 * j]! - gx;
+          forces[3 * j + 1] = forces[3 * j + 1]! - gy;
+          forces[3 * j + 2] = forces[3 * j + 2]! - gz;
+        }
+        if (energies) {
+          energies[i] = energies[i]! + 0.5 * e;
+          energies[j] = energies[j]! + 0.5 * e;
+        }
+        if (stress) {
+          wxx += gx * dx; wyy += gy * dy; wzz += gz * dz;
+          wyz += gy * dz; wxz += gx * dz; wxy += gx * dy;
+        }
       }
-      energy += ei;
-      if (energies) energies[i] = ei;
       if (forces) {
-        forces[3 * i] = fx;
-        forces[3 * i + 1] = fy;
-        forces[3 * i + 2] = fz;
+        forces[3 * i] = forces[3 * i]! + fx;
+        forces[3 * i + 1] = forces[3 * i + 1]! + fy;
+        forces[3 * i + 2] = forces[3 * i + 2]! + fz;
       }
     }
     return finishResult(this, s, prep, energy, wxx, wyy, wzz, wyz, wxz, wxy);
