@@ -78,6 +78,7 @@ export function buildProgram(): Command {
     .option('--max-force <eV/A>', 'stop if a force exceeds this (default 1000)')
     .option('--max-temperature <K>', 'stop if the temperature exceeds this (default 1e5)')
     .option('--fixed <list>', 'comma-separated indices of atoms held fixed', (v: string) => v.split(',').map((x) => Number(x.trim())))
+    .option('--workers <n>', 'worker threads for the forces (potentials that support it, e.g. sw; default 0 = serial)')
     .option('--velocities <how>', 'auto | maxwell-boltzmann | input (default auto: input velocities if present)')
     .option('--progress', 'show progress (default)')
     .option('--no-progress', 'no progress output')

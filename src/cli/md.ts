@@ -38,6 +38,7 @@ import {
 } from '../dynamics/index.js';
 import { readStructures, writeStructures } from '../node/files.js';
 import { loadPotential } from '../node/potentials.js';
+import { ParallelPotential } from '../node/parallel.js';
 import { cellParameters, volume } from '../structure/cell.js';
 import { Structure } from '../structure/structure.js';
 import { loadConfig } from './config.js';
@@ -77,6 +78,7 @@ export interface MdConfig {
   velocities: 'auto' | 'maxwell-boltzmann' | 'input';
   progress: boolean;
   json: boolean;
+  workers: number;
 }
 
 /** JSON schema of the md config (YAML keys = these; flags = the same in kebab-case). */
@@ -115,6 +117,7 @@ export const MD_SCHEMA = {
     velocities: { type: 'string', enum: ['auto', 'maxwell-boltzmann', 'input'], default: 'auto' },
     progress: { type: 'boolean', default: true },
     json: { type: 'boolean', default: false },
+    workers: { type: 'integer', minimum: 0, default: 0, description: 'worker threads for force evaluation (0 = serial; the main thread computes a share too)' },
   },
 } as const;
 
@@ -207,7 +210,7 @@ export async function mdCommand(flags: Record<string, unknown> & { config?: stri
 export async function runMdJob(c: MdConfig, structure: Structure, opts: { print?: boolean } = {}): Promise<MdSummary> {
   if (c.restart && !c.checkpoint) throw new ValidationError('--restart needs --checkpoint FILE (the checkpoint to continue from)');
   const idx = c.frame;
-  const pot = loadPotential(c.potential);
+  const pot = c.workers > 0 ? new ParallelPotential(c.potential, c.workers) : loadPotential(c.potential);
   const engine = new ForceEngine(pot, { skinA: c.skin });
   const rng = new Rng(c.seed);
   const couplers = buildCouplers(c);
@@ -334,6 +337,7 @@ export async function runMdJob(c: MdConfig, structure: Structure, opts: { print?
   } finally {
     logW?.close();
     trajW?.close();
+    if (pot instanceof ParallelPotential) pot.close();
   }
   progress.stop();
   const wall = (performance.now() - t0) / 1000;

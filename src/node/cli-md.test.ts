@@ -112,3 +112,15 @@ test('analyze reads an md trajectory: fcc argon has 12 nearest neighbours and fi
   const bad = mlpot('analyze', 'ar.extxyz', '--vacf', '--dt', 'x');
   assert.match(bad.stderr, /--dt must be a number/);
 });
+
+test('md with --workers 1 follows the serial trajectory (forces summed across threads)', () => {
+  const args = ['md', '-p', 'sw', '-i', si512, '--ensemble', 'nve', '--temperature', '600', '--steps', '50', '--no-progress', '--json'];
+  const serial = mlpot(...args);
+  const par = mlpot(...args, '--workers', '1');
+  assert.equal(serial.status, 0, serial.stderr);
+  assert.equal(par.status, 0, par.stderr);
+  const a = JSON.parse(serial.stdout), b = JSON.parse(par.stdout);
+  assert.ok(Math.abs(a.mean_epot_eV - b.mean_epot_eV) <= 1e-9 * Math.abs(a.mean_epot_eV), `${a.mean_epot_eV} vs ${b.mean_epot_eV}`);
+  const lj = mlpot('md', '-p', 'lj:sigma=3.4,epsilon=0.0104', '-i', si64, '--steps', '5', '--workers', '1');
+  assert.match(lj.stderr, /does not declare capabilities\.atomRange/);
+});

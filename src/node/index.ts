@@ -3,3 +3,4 @@ export { readStructures, iterStructures, writeStructures } from './files.js';
 export { readDeepmdDir, writeDeepmdDir } from './deepmd-dir.js';
 export { loadPotential, resolvePotentialFile, LAMMPS_POTENTIAL_DIR } from './potentials.js';
 export { runLammps } from './lammps.js';
+export { ParallelPotential } from './parallel.js';
