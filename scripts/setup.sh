@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v lmp >/dev/null 2>&1 || need+=(lammps)
 /usr/bin/python3 -c 'import ase' >/dev/null 2>&1 || need+=(python3-ase)
+[ -e /usr/include/x86_64-linux-gnu/cblas.h ] || [ -e /usr/include/openblas/cblas.h ] || [ -e /usr/include/cblas.h ] || need+=(libopenblas-dev)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing Debian packages: ${need[*]}"
@@ -17,3 +18,5 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 npm run build
+# optional native OpenBLAS backend for dense linear algebra (never fails: pure TypeScript otherwise)
+node native/openblas/build.mjs
