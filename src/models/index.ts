@@ -1,0 +1,1 @@
+export { LinearPotential, linearDesign, contractRows, speciesIndices, type LinearDesign, type LinearModelJSON, type LinearPotentialOptions, type TrainingInfo } from './linear.js';

@@ -1,0 +1,383 @@
+/**
+ * Linear potentials on a descriptor: per-element coefficient blocks on the per-atom features, plus
+ * per-element reference energies.
+ *
+ *   E      = sum_i c_{Z_i} . B(i) + sum_i e0_{Z_i} + E_shift
+ *   e_i    = c_{Z_i} . B(i) + e0_{Z_i} + E_shift / N                   (per-atom energies, sum to E)
+ *   F_j,a  = -dE/dr_j,a = sum_col theta_col X^F_{(j,a),col}
+ *   W_ab   = dE/d eps_ab = sum_col theta_col X^W_{ab,col}              (stress sigma = W / V)
+ *
+ * with theta = (c_{z_0}, c_{z_1}, ...) flattened (column col = s * size + k for species index s,
+ * feature k), and the design rows built from the descriptor's per-pair derivatives D[p] = dB(i)/dd_ij
+ * by the contract's rules (`descriptor.ts`):
+ *
+ *   X^E_col          = sum_{i: Z_i = z_s} B_k(i)                      (energy row)
+ *   X^F_{(j,a),col} = -dE/dr_j,a per unit theta_col = sum_{p=(i->j), Z_i=z_s} (-D[p]_a,k) + sum_{p=(j->.), Z_j = z_s} D[p]_a,k
+ *   X^W_{ab,col}     = sum_{p=(i->.), Z_i=z_s} d_p,a D[p]_b,k          (Voigt xx yy zz yz xz xy)
+ *
+ * `linearDesign` builds these rows; `LinearPotential.compute` contracts them with theta and the
+ * fitter (`training/linear-fit.ts`) puts them into the normal equations: one derivative assembly
+ * for prediction and training.
+ *
+ * | symbol          | variable                                          |
+ * |-----------------|---------------------------------------------------|
+ * | c_{z_s, k}      | coefficients[s * size + k]                         |
+ * | e0_{z_s}        | e0[s]                                              |
+ * | E_shift         | energyShift (a global offset fitted as b: E_shift = -b) |
+ * | X^E             | design.energy (ncol)                               |
+ * | X^F             | design.forces ((3N) x ncol, row 3j + a)            |
+ * | X^W             | design.virial (6 x ncol)                           |
+ * | n_z             | design.counts[s] (atoms of species s)              |
+ */
+import { CapabilityError, ParameterError, ValidationError } from '../core/errors.js';
+import { symbolOf } from '../core/elements.js';
+import type { Descriptor } from '../descriptors/descriptor.js';
+import { descriptorFromJSON } from '../descriptors/registry.js';
+import { pairCount, type NeighborList } from '../neighbors/neighbor-list.js';
+import type { Structure } from '../structure/structure.js';
+import { assertValidCell, volume } from '../structure/cell.js';
+import { buildNeighborList } from '../neighbors/build.js';
+
+/** Design rows of one structure for a linear model (see the module comment). */
+export interface LinearDesign {
+  /** Atoms. */
+  n: number;
+  /** Columns = species x descriptor size. */
+  ncol: number;
+  /** Per-atom features B (N x size), as computed by the descriptor. */
+  features: Float64Array;
+  /** X^E (ncol). */
+  energy: Float64Array;
+  /** Atoms per species (ns). */
+  counts: Float64Array;
+  /** X^F, (3N) x ncol, when requested. */
+  forces?: Float64Array;
+  /** X^W, 6 x ncol (dE/d eps, not divided by V), when requested. */
+  virial?: Float64Array;
+}
+
+/** Index of every atom's species in `species`, or a ParameterError naming the atom. */
+export function speciesIndices(species: readonly number[], s: Structure, who: string): Int32Array {
+  const table = new Map<number, number>();
+  species.forEach((z, k) => table.set(z, k));
+  const out = new Int32Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const k = table.get(s.numbers[i]!);
+    if (k === undefined) throw new ParameterError(`${who}: atom ${i} is ${symbolOf(s.numbers[i]!)}, which is not among the species ${species.map(symbolOf).join(', ')}`);
+    out[i] = k;
+  }
+  return out;
+}
+
+/**
+ * The design rows of a linear model on `desc` for structure `s` (neighbour list `nl` built for at
+ * least `desc.cutoff`). Forces and virial rows only when asked: they need the per-pair derivatives.
+ */
+export function linearDesign(desc: Descriptor, s: Structure, nl: NeighborList, want: { forces?: boolean; virial?: boolean } = {}): LinearDesign {
+  const n = s.length;
+  const size = desc.size;
+  const ns = desc.species.length;
+  const ncol = ns * size;
+  const sp = speciesIndices(desc.species, s, desc.name);
+  const features = new Float64Array(n * size);
+  const needDeriv = !!(want.forces || want.virial);
+  let deriv: Float64Array | undefined;
+  if (needDeriv) {
+    deriv = new Float64Array(pairCount(nl) * 3 * size);
+    desc.computeWithDerivatives(s, nl, { features, derivatives: deriv });
+  } else {
+    desc.compute(s, nl, features);
+  }
+  const energy = new Float64Array(ncol);
+  const counts = new Float64Array(ns);
+  for (let i = 0; i < n; i++) {
+    const o = sp[i]! * size;
+    counts[sp[i]!]! += 1;
+    const fi = i * size;
+    for (let k = 0; k < size; k++) energy[o + k] += features[fi + k]!;
+  }
+  const out: LinearDesign = { n, ncol, features, energy, counts };
+  if (!needDeriv || !deriv) return out;
+  const F = want.forces ? new Float64Array(3 * n * ncol) : undefined;
+  const W = want.virial ? new Float64Array(6 * ncol) : undefined;
+  const x = s.positions;
+  const { offsets, neighbors, shifts } = nl;
+  for (let i = 0; i < n; i++) {
+    const o = sp[i]! * size;
+    const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
+    for (let p = offsets[i]!; p < offsets[i + 1]!; p++) {
+      const j = neighbors[p]!;
+      const base = p * 3 * size;
+      if (F) {
+        for (let a = 0; a < 3; a++) {
+          const dp = base + a * size;
+          const ri = (3 * i + a) * ncol + o; // dE/dr_i = -sum D  ->  -dE/dr_i = +D
+          const rj = (3 * j + a) * ncol + o; // dE/dr_j = +D      ->  -dE/dr_j = -D
+          for (let k = 0; k < size; k++) {
+            const v = deriv[dp + k]!;
+            F[ri + k] += v;
+            F[rj + k] -= v;
+          }
+        }
+      }
+      if (W) {
+        const dx = x[3 * j]! + shifts[3 * p]! - xi;
+        const dy = x[3 * j + 1]! + shifts[3 * p + 1]! - yi;
+        const dz = x[3 * j + 2]! + shifts[3 * p + 2]! - zi;
+        const Dx = base, Dy = base + size, Dz = base + 2 * size;
+        for (let k = 0; k < size; k++) {
+          const gx = deriv[Dx + k]!, gy = deriv[Dy + k]!, gz = deriv[Dz + k]!;
+          if (gx === 0 && gy === 0 && gz === 0) continue;
+          W[o + k] += dx * gx;
+          W[ncol + o + k] += dy * gy;
+          W[2 * ncol + o + k] += dz * gz;
+          W[3 * ncol + o + k] += dy * gz;
+          W[4 * ncol + o + k] += dx * gz;
+          W[5 * ncol + o + k] += dx * gy;
+        }
+      }
+    }
+  }
+  if (F) out.forces = F;
+  if (W) out.virial = W;
+  return out;
+}
+
+/** y = A theta for a row-major (rows x ncol) block, into `out`. */
+export function contractRows(a: Float64Array, rows: number, ncol: number, theta: Float64Array, out: Float64Array): Float64Array {
+  for (let r = 0; r < rows; r++) {
+    let acc = 0;
+    const o = r * ncol;
+    for (let c = 0; c < ncol; c++) acc += a[o + c]! * theta[c]!;
+    out[r] = acc;
+  }
+  return out;
+}
+
+/*
+ * The Potential contract lives in potentials/, a later layer than models/, so this file may not
+ * import it; LinearPotential satisfies it structurally (checked in linear.test.ts by assigning to
+ * `Potential`). The shapes below are the subset of that contract it uses, field for field.
+ */
+interface Request { forces?: boolean; stress?: boolean; energies?: boolean; uncertainty?: boolean }
+interface Context { neighbors?: NeighborList; out?: { forces?: Float64Array; stress?: Float64Array; energies?: Float64Array } }
+interface Result { energy: number; forces?: Float64Array; stress?: Float64Array; energies?: Float64Array }
+
+/** Atoms closer than this (Å) are rejected as overlapping (same value as potentials/prepare.ts). */
+const MIN_ATOM_DISTANCE = 0.1;
+
+function outBuffer(want: boolean | undefined, given: Float64Array | undefined, size: number): Float64Array | undefined {
+  if (!want) return undefined;
+  if (given) {
+    if (given.length !== size) throw new ValidationError(`output buffer has length ${given.length}, expected ${size}`);
+    given.fill(0);
+    return given;
+  }
+  return new Float64Array(size);
+}
+
+/** Training provenance stored with a fitted model (free-form, JSON-able). */
+export type TrainingInfo = { [k: string]: unknown };
+
+export interface LinearPotentialOptions {
+  descriptor: Descriptor;
+  /** theta: species x size values, block s for species `descriptor.species[s]`. */
+  coefficients: ArrayLike<number>;
+  /** Reference atomic energies e0 per species (eV; default 0). */
+  e0?: ArrayLike<number>;
+  /** Constant added to every total energy (eV; default 0). Makes E non-extensive; see docs/training.md. */
+  energyShift?: number;
+  /** False when the energies were not fitted (w_E = 0): energies are then known only up to a constant. */
+  offsetDetermined?: boolean;
+  training?: TrainingInfo;
+}
+
+/** The versioned JSON form of a LinearPotential. */
+export interface LinearModelJSON {
+  format: 'mlpot-model';
+  version: 1;
+  type: 'linear';
+  descriptor: { type: string; version: number; [k: string]: unknown };
+  species: number[];
+  /** One array of `size` coefficients per species. */
+  coefficients: number[][];
+  /** eV per atom of each species. */
+  e0: number[];
+  /** eV added to every total energy (0 unless fitted with a global offset). */
+  energyShift?: number;
+  offsetDetermined: boolean;
+  training?: TrainingInfo;
+}
+
+export class LinearPotential {
+  readonly name: string;
+  readonly cutoff: number;
+  readonly species: readonly number[];
+  readonly capabilities = { forces: true, stress: true, energies: true, uncertainty: false } as const;
+  readonly descriptor: Descriptor;
+  readonly coefficients: Float64Array;
+  readonly e0: Float64Array;
+  readonly energyShift: number;
+  readonly offsetDetermined: boolean;
+  readonly training: TrainingInfo | undefined;
+
+  constructor(o: LinearPotentialOptions) {
+    const d = o.descriptor;
+    const ns = d.species.length;
+    this.descriptor = d;
+    this.cutoff = d.cutoff;
+    this.species = [...d.species];
+    this.name = `linear(${d.name}, ${ns * d.size} coefficients)`;
+    if (o.coefficients.length !== ns * d.size) {
+      throw new ParameterError(`LinearPotential: coefficients has ${o.coefficients.length} values; expected ${ns} species x ${d.size} features = ${ns * d.size}`);
+    }
+    this.coefficients = Float64Array.from(o.coefficients);
+    this.e0 = o.e0 ? Float64Array.from(o.e0) : new Float64Array(ns);
+    if (this.e0.length !== ns) throw new ParameterError(`LinearPotential: e0 has ${this.e0.length} values; expected one per species (${ns})`);
+    this.coefficients.forEach((v, k) => {
+      if (!Number.isFinite(v)) throw new ParameterError(`LinearPotential: coefficient ${k} is ${v}`);
+    });
+    this.e0.forEach((v, k) => {
+      if (!Number.isFinite(v)) throw new ParameterError(`LinearPotential: e0 of ${symbolOf(this.species[k]!)} is ${v}`);
+    });
+    this.energyShift = o.energyShift ?? 0;
+    if (!Number.isFinite(this.energyShift)) throw new ParameterError(`LinearPotential: energyShift is ${this.energyShift}`);
+    this.offsetDetermined = o.offsetDetermined ?? true;
+    this.training = o.training;
+  }
+
+  /**
+   * Energy, forces (F = X^F theta), stress (sigma = X^W theta / V) and per-atom energies, with the
+   * input checks of every built-in potential (finite coordinates, valid cell, known elements, no
+   * overlapping atoms, a neighbour list of sufficient range, finite energy).
+   */
+  compute(s: Structure, request: Request = { forces: true, stress: false, energies: false }, ctx?: Context): Result {
+    const req = request;
+    const n = s.length;
+    const x = s.positions;
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i]!)) throw new ValidationError(`atom ${Math.floor(i / 3)} (${symbolOf(s.numbers[Math.floor(i / 3)]!)}) has a non-finite ${'xyz'[i % 3]} coordinate (${x[i]})`);
+    }
+    if (s.periodic) assertValidCell(s.cell, s.pbc);
+    if (req.stress && !(s.pbc[0] && s.pbc[1] && s.pbc[2])) {
+      throw new CapabilityError(`stress needs a cell periodic in all three directions (pbc is ${s.pbc.map((b) => (b ? 'T' : 'F')).join(' ')})`);
+    }
+    const d = this.descriptor;
+    const sp = speciesIndices(d.species, s, this.name);
+    let nl = ctx?.neighbors;
+    if (nl) {
+      if (nl.n !== n) throw new ValidationError(`neighbour list is for ${nl.n} atoms, structure has ${n}`);
+      if (nl.cutoff + nl.skin < this.cutoff) throw new ValidationError(`neighbour list range ${nl.cutoff + nl.skin} Å is shorter than the ${this.name} cutoff ${this.cutoff} Å`);
+    } else {
+      nl = buildNeighborList(s, this.cutoff);
+      if (nl.minDistance < MIN_ATOM_DISTANCE) {
+        const [i, j] = nl.minPair;
+        throw new ValidationError(`atoms ${i} (${symbolOf(s.numbers[i]!)}) and ${j} (${symbolOf(s.numbers[j]!)}) are ${nl.minDistance.toPrecision(3)} Å apart, closer than ${MIN_ATOM_DISTANCE} Å (overlapping atoms)`);
+      }
+    }
+    const forces = outBuffer(req.forces, ctx?.out?.forces, 3 * n);
+    const stress = outBuffer(req.stress, ctx?.out?.stress, 6);
+    const energies = outBuffer(req.energies, ctx?.out?.energies, n);
+    const design = linearDesign(d, s, nl, { forces: !!forces, virial: !!stress });
+    const theta = this.coefficients;
+    const ncol = design.ncol;
+    let energy = this.energyShift;
+    for (let c = 0; c < ncol; c++) energy += design.energy[c]! * theta[c]!;
+    for (let k = 0; k < this.e0.length; k++) energy += design.counts[k]! * this.e0[k]!;
+    if (!Number.isFinite(energy)) throw new ValidationError(`${this.name} produced a non-finite energy (${energy}); check the structure and coefficients`);
+    const res: Result = { energy };
+    if (forces && design.forces) res.forces = contractRows(design.forces, 3 * n, ncol, theta, forces);
+    if (stress && design.virial) {
+      contractRows(design.virial, 6, ncol, theta, stress);
+      const v = volume(s.cell);
+      for (let k = 0; k < 6; k++) stress[k] = stress[k]! / v;
+      res.stress = stress;
+    }
+    if (energies) {
+      const size = d.size;
+      const shift = n > 0 ? this.energyShift / n : 0;
+      for (let i = 0; i < n; i++) {
+        const o = sp[i]! * size;
+        let e = this.e0[sp[i]!]! + shift;
+        for (let k = 0; k < size; k++) e += design.features[i * size + k]! * theta[o + k]!;
+        energies[i] = e;
+      }
+      res.energies = energies;
+    }
+    return res;
+  }
+
+  /** Coefficient block of one element (a copy). */
+  coefficientsOf(zNumber: number): Float64Array {
+    const k = this.species.indexOf(zNumber);
+    if (k < 0) throw new ParameterError(`${this.name}: no coefficients for element ${symbolOf(zNumber)}`);
+    const size = this.descriptor.size;
+    return this.coefficients.slice(k * size, (k + 1) * size);
+  }
+
+  toJSON(): LinearModelJSON {
+    const size = this.descriptor.size;
+    const json: LinearModelJSON = {
+      format: 'mlpot-model',
+      version: 1,
+      type: 'linear',
+      descriptor: this.descriptor.toJSON(),
+      species: [...this.species],
+      coefficients: this.species.map((_, k) => Array.from(this.coefficients.subarray(k * size, (k + 1) * size))),
+      e0: Array.from(this.e0),
+      offsetDetermined: this.offsetDetermined,
+    };
+    if (this.energyShift !== 0) json.energyShift = this.energyShift;
+    if (this.training !== undefined) json.training = this.training;
+    return json;
+  }
+
+  /** Rebuild from `toJSON()` output (after JSON.parse); errors name the offending field. */
+  static fromJSON(json: unknown): LinearPotential {
+    const bad = (field: string, why: string): never => {
+      throw new ValidationError(`linear model JSON: field "${field}" ${why}`);
+    };
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ValidationError(`linear model JSON: expected an object, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
+    const j = json as { [k: string]: unknown };
+    if (j['format'] !== 'mlpot-model') bad('format', `must be "mlpot-model", got ${JSON.stringify(j['format'])}`);
+    if (j['version'] !== 1) bad('version', `must be 1 (the only version this mlpot reads), got ${JSON.stringify(j['version'])}`);
+    if (j['type'] !== 'linear') bad('type', `must be "linear", got ${JSON.stringify(j['type'])}`);
+    let desc: Descriptor;
+    try {
+      desc = descriptorFromJSON(j['descriptor']);
+    } catch (e) {
+      return bad('descriptor', `is not a valid descriptor: ${(e as Error).message}`);
+    }
+    const species = j['species'];
+    if (!Array.isArray(species) || species.length !== desc.species.length || species.some((z, k) => z !== desc.species[k])) {
+      bad('species', `must equal the descriptor species ${JSON.stringify(desc.species)}, got ${JSON.stringify(species)}`);
+    }
+    const ns = desc.species.length;
+    const coef = j['coefficients'];
+    if (!Array.isArray(coef) || coef.length !== ns) bad('coefficients', `must be ${ns} arrays (one per species), got ${Array.isArray(coef) ? `${coef.length} entries` : typeof coef}`);
+    const flat = new Float64Array(ns * desc.size);
+    (coef as unknown[]).forEach((block, s) => {
+      if (!Array.isArray(block) || block.length !== desc.size) bad(`coefficients[${s}]`, `must have ${desc.size} numbers (descriptor size), got ${Array.isArray(block) ? block.length : typeof block}`);
+      (block as unknown[]).forEach((v, k) => {
+        if (typeof v !== 'number' || !Number.isFinite(v)) bad(`coefficients[${s}][${k}]`, `must be a finite number, got ${JSON.stringify(v)}`);
+        flat[s * desc.size + k] = v as number;
+      });
+    });
+    const e0 = j['e0'];
+    if (!Array.isArray(e0) || e0.length !== ns || e0.some((v) => typeof v !== 'number' || !Number.isFinite(v))) bad('e0', `must be ${ns} finite numbers (eV per atom of each species), got ${JSON.stringify(e0)}`);
+    const shift = j['energyShift'] ?? 0;
+    if (typeof shift !== 'number' || !Number.isFinite(shift)) bad('energyShift', `must be a finite number of eV, got ${JSON.stringify(shift)}`);
+    if (typeof j['offsetDetermined'] !== 'boolean') bad('offsetDetermined', `must be true or false, got ${JSON.stringify(j['offsetDetermined'])}`);
+    const training = j['training'];
+    if (training !== undefined && (typeof training !== 'object' || training === null || Array.isArray(training))) bad('training', 'must be an object when present');
+    const opts: LinearPotentialOptions = {
+      descriptor: desc,
+      coefficients: flat,
+      e0: e0 as number[],
+      energyShift: shift as number,
+      offsetDetermined: j['offsetDetermined'] as boolean,
+    };
+    if (training !== undefined) opts.training = training as TrainingInfo;
+    return new LinearPotential(opts);
+  }
+}
