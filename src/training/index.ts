@@ -1,0 +1,3 @@
+export { makeDataset, shuffledIndices, trainTestSplit, kFold, type TrainingRecord, type DatasetOptions } from './dataset.js';
+export { computeMetrics, evaluatePotential, type MetricsRecord, type MetricSample } from './metrics.js';
+export { fitLinear, type LinearFitOptions, type LinearFitReport, type LinearFitResult, type LambdaPoint, type LossWeights, type OffsetMode } from './linear-fit.js';
