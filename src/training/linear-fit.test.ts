@@ -10,6 +10,7 @@ import { bulk, perturbCell, rattle, supercell } from '../structure/builders.js';
 import { floatArray, type Structure } from '../structure/structure.js';
 import { Rng } from '../core/rng.js';
 import { ValidationError } from '../core/errors.js';
+import { kFold, shuffledIndices, trainTestSplit } from './dataset.js';
 
 const desc = new BodyOrderDescriptor({ species: [14, 32], cutoff: 4.2, rMin: 1.5, maxBodyOrder: 3, nMax: 4, nMax3: 2, lMax3: 1 });
 
@@ -187,4 +188,28 @@ test('invalid options are rejected naming the option', () => {
   assert.throws(() => fitLinear(data, { descriptor: desc, weights: { energy: 0, forces: 0 } }), /all loss weights/);
   assert.throws(() => fitLinear(data, { descriptor: desc, weights: { energy: 1, forces: 1 }, lambdas: [] }), /lambdas/);
   assert.throws(() => fitLinear(data, { descriptor: desc, weights: { energy: 1, forces: 1 }, offset: 'atomic' as 'none' }), /offset/);
+});
+
+test('energyPerAtom divides the energy rows by N; CV can minimise the held-out force RMSE instead', () => {
+  const truth = trueModel(12);
+  const data = frames(truth, 10);
+  const per = fitLinear(data, { descriptor: desc, weights: { energy: 1, forces: 1 }, energyPerAtom: true });
+  assert.ok(coefErr(per.potential, truth) < 1e-8);
+  assert.equal(per.report.energyPerAtom, true);
+  const cv = fitLinear(data, { descriptor: desc, weights: { energy: 1, forces: 1 }, lambdas: [1e-6, 1], cvMetric: 'force_rmse', folds: 3 });
+  assert.equal(cv.report.lambdaPath.length, 2);
+  assert.ok(cv.report.lambdaPath.every((p) => p.cvForceRmse !== null));
+  assert.equal(cv.report.lambda, 1e-6);
+});
+
+test('dataset split helpers are seeded and cover every frame once', () => {
+  const folds = kFold(11, 3, 5);
+  assert.deepEqual(folds.flat().sort((a, b) => a - b), Array.from({ length: 11 }, (_, i) => i));
+  assert.deepEqual(kFold(11, 3, 5), folds);
+  assert.ok(folds.every((f) => f.length === 3 || f.length === 4));
+  const sp = trainTestSplit(10, 0.2, 1);
+  assert.equal(sp.test.length, 2);
+  assert.equal(sp.train.length + sp.test.length, 10);
+  assert.deepEqual(shuffledIndices(6, 2), shuffledIndices(6, 2));
+  assert.throws(() => kFold(2, 3, 0), /at least 3 frames/);
 });
