@@ -29,14 +29,14 @@
  * | X^W             | design.virial (6 x ncol)                           |
  * | n_z             | design.counts[s] (atoms of species s)              |
  */
-import { CapabilityError, ParameterError, ValidationError } from '../core/errors.js';
+import { ParameterError, ValidationError } from '../core/errors.js';
 import { symbolOf } from '../core/elements.js';
 import type { Descriptor } from '../descriptors/descriptor.js';
 import { descriptorFromJSON } from '../descriptors/registry.js';
 import { pairCount, type NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
-import { assertValidCell, volume } from '../structure/cell.js';
-import { buildNeighborList } from '../neighbors/build.js';
+import { volume } from '../structure/cell.js';
+import { assertStressPeriodic, assertValidStructure, neighborsFor, outputBuffers } from '../neighbors/checked.js';
 
 /** Design rows of one structure for a linear model (see the module comment). */
 export interface LinearDesign {
@@ -163,19 +163,6 @@ interface Request { forces?: boolean; stress?: boolean; energies?: boolean; unce
 interface Context { neighbors?: NeighborList; out?: { forces?: Float64Array; stress?: Float64Array; energies?: Float64Array } }
 interface Result { energy: number; forces?: Float64Array; stress?: Float64Array; energies?: Float64Array }
 
-/** Atoms closer than this (Å) are rejected as overlapping (same value as potentials/prepare.ts). */
-const MIN_ATOM_DISTANCE = 0.1;
-
-function outBuffer(want: boolean | undefined, given: Float64Array | undefined, size: number): Float64Array | undefined {
-  if (!want) return undefined;
-  if (given) {
-    if (given.length !== size) throw new ValidationError(`output buffer has length ${given.length}, expected ${size}`);
-    given.fill(0);
-    return given;
-  }
-  return new Float64Array(size);
-}
-
 /** Training provenance stored with a fitted model (free-form, JSON-able). */
 export type TrainingInfo = { [k: string]: unknown };
 
@@ -254,30 +241,12 @@ export class LinearPotential {
   compute(s: Structure, request: Request = { forces: true, stress: false, energies: false }, ctx?: Context): Result {
     const req = request;
     const n = s.length;
-    const x = s.positions;
-    for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i]!)) throw new ValidationError(`atom ${Math.floor(i / 3)} (${symbolOf(s.numbers[Math.floor(i / 3)]!)}) has a non-finite ${'xyz'[i % 3]} coordinate (${x[i]})`);
-    }
-    if (s.periodic) assertValidCell(s.cell, s.pbc);
-    if (req.stress && !(s.pbc[0] && s.pbc[1] && s.pbc[2])) {
-      throw new CapabilityError(`stress needs a cell periodic in all three directions (pbc is ${s.pbc.map((b) => (b ? 'T' : 'F')).join(' ')})`);
-    }
+    assertValidStructure(s);
+    assertStressPeriodic(s, req);
     const d = this.descriptor;
     const sp = speciesIndices(d.species, s, this.name);
-    let nl = ctx?.neighbors;
-    if (nl) {
-      if (nl.n !== n) throw new ValidationError(`neighbour list is for ${nl.n} atoms, structure has ${n}`);
-      if (nl.cutoff + nl.skin < this.cutoff) throw new ValidationError(`neighbour list range ${nl.cutoff + nl.skin} Å is shorter than the ${this.name} cutoff ${this.cutoff} Å`);
-    } else {
-      nl = buildNeighborList(s, this.cutoff);
-      if (nl.minDistance < MIN_ATOM_DISTANCE) {
-        const [i, j] = nl.minPair;
-        throw new ValidationError(`atoms ${i} (${symbolOf(s.numbers[i]!)}) and ${j} (${symbolOf(s.numbers[j]!)}) are ${nl.minDistance.toPrecision(3)} Å apart, closer than ${MIN_ATOM_DISTANCE} Å (overlapping atoms)`);
-      }
-    }
-    const forces = outBuffer(req.forces, ctx?.out?.forces, 3 * n);
-    const stress = outBuffer(req.stress, ctx?.out?.stress, 6);
-    const energies = outBuffer(req.energies, ctx?.out?.energies, n);
+    const nl = neighborsFor(s, this.cutoff, this.name, ctx?.neighbors);
+    const { forces, stress, energies } = outputBuffers(n, req, ctx?.out);
     const design = linearDesign(d, s, nl, { forces: !!forces, virial: !!stress });
     const theta = this.coefficients;
     const ncol = design.ncol;

@@ -33,12 +33,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { symbolOf } from '../core/elements.js';
 import { MlpotError, ValidationError } from '../core/errors.js';
-import { buildNeighborList } from '../neighbors/build.js';
 import type { NeighborList } from '../neighbors/neighbor-list.js';
 import { DEFAULT_REQUEST, type Capabilities, type ComputeContext, type ComputeRequest, type ComputeResult, type Potential } from '../potentials/potential.js';
-import { MIN_ATOM_DISTANCE } from '../potentials/prepare.js';
+import { neighborsFor } from '../neighbors/checked.js';
 import type { Structure } from '../structure/structure.js';
 import { loadPotential } from './potentials.js';
 
@@ -188,15 +186,7 @@ export class ParallelPotential implements Potential {
       flags |= FLAG.SETUP;
     }
     // neighbour list: the caller's, or one built here (no skin)
-    let nl = ctx?.neighbors;
-    if (!nl) {
-      nl = buildNeighborList(s, this.cutoff);
-      if (nl.minDistance < MIN_ATOM_DISTANCE) {
-        const [i, j] = nl.minPair;
-        throw new ValidationError(`atoms ${i} (${symbolOf(s.numbers[i]!)}) and ${j} (${symbolOf(s.numbers[j]!)}) are ${nl.minDistance.toPrecision(3)} Å apart, closer than ${MIN_ATOM_DISTANCE} Å (overlapping atoms)`);
-      }
-    }
-    if (nl.n !== n) throw new ValidationError(`neighbour list is for ${nl.n} atoms, structure has ${n}`);
+    const nl = neighborsFor(s, this.cutoff, this.name, ctx?.neighbors);
     if (nl !== this.lastList || flags & FLAG.SETUP) {
       flags |= FLAG.REBUILD;
       this.refPositions.set(nl.refPositions);

@@ -18,10 +18,9 @@
  * One neighbour list (the caller's, or one built at the largest cutoff) serves every term.
  */
 import { ParameterError, ValidationError } from '../core/errors.js';
-import { buildNeighborList } from '../neighbors/build.js';
-import { assertValidCell } from '../structure/cell.js';
 import type { Structure } from '../structure/structure.js';
-import { assertFinitePositions, assertNoOverlap, assertSpecies, outputBuffers } from './prepare.js';
+import { assertSpecies } from './prepare.js';
+import { assertValidStructure, neighborsFor, outputBuffers } from '../neighbors/checked.js';
 import { DEFAULT_REQUEST, type Capabilities, type ComputeContext, type ComputeRequest, type ComputeResult, type Potential, type Uncertainty } from './potential.js';
 
 export class SumPotential implements Potential {
@@ -56,16 +55,11 @@ export class SumPotential implements Potential {
   }
 
   compute(s: Structure, request: ComputeRequest = DEFAULT_REQUEST, ctx?: ComputeContext): ComputeResult {
-    assertFinitePositions(s);
-    if (s.periodic) assertValidCell(s.cell, s.pbc);
+    assertValidStructure(s);
     assertSpecies(this, s);
-    let nl = ctx?.neighbors;
-    if (!nl && this.cutoff > 0) {
-      nl = buildNeighborList(s, this.cutoff);
-      assertNoOverlap(s, nl);
-    }
+    const nl = ctx?.neighbors ?? (this.cutoff > 0 ? neighborsFor(s, this.cutoff, this.name) : undefined);
     const sub: ComputeContext = nl ? { neighbors: nl } : {};
-    const { forces, stress, energies } = outputBuffers(s, request, ctx);
+    const { forces, stress, energies } = outputBuffers(s.length, request, ctx?.out);
     let energy = 0;
     let uncertainty: Uncertainty | undefined;
     this.terms.forEach((t, k) => {

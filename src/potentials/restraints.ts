@@ -37,9 +37,10 @@
  * permutation or supercell checks (restraints name atoms by index).
  */
 import { ValidationError } from '../core/errors.js';
-import { assertValidCell, minimumImage } from '../structure/cell.js';
+import { minimumImage } from '../structure/cell.js';
 import type { Structure } from '../structure/structure.js';
-import { assertFinitePositions, assertStressPeriodic, finishResult, outputBuffers } from './prepare.js';
+import { finishResult } from './prepare.js';
+import { assertStressPeriodic, assertValidStructure, outputBuffers } from '../neighbors/checked.js';
 import { DEFAULT_REQUEST, type Capabilities, type ComputeContext, type ComputeRequest, type ComputeResult, type Potential } from './potential.js';
 
 /** Ties atom `atom` to `point` (Å) with spring constant k (eV/Å^2), optionally only along some of x, y, z. */
@@ -166,7 +167,7 @@ export class HarmonicRestraints implements Potential {
   compute(s: Structure, request: ComputeRequest = DEFAULT_REQUEST, ctx?: ComputeContext): ComputeResult {
     this.check(s);
     assertStressPeriodic(s, request);
-    const bufs = outputBuffers(s, request, ctx);
+    const bufs = outputBuffers(s.length, request, ctx?.out);
     const { forces, energies } = bufs;
     const { y, g, atoms, kind } = this;
     let energy = 0;
@@ -200,8 +201,7 @@ export class HarmonicRestraints implements Potential {
   }
 
   private check(s: Structure): void {
-    assertFinitePositions(s);
-    if (s.periodic) assertValidCell(s.cell, s.pbc);
+    assertValidStructure(s);
     if (this.maxAtom >= s.length) throw new ValidationError(`${this.name}: a restraint names atom ${this.maxAtom}, the structure has ${s.length} atoms`);
   }
 
