@@ -128,7 +128,7 @@ export interface LinearFitResult {
   report: LinearFitReport;
 }
 
-interface Layout {
+export interface Layout {
   ns: number;
   size: number;
   ncol: number;
@@ -143,7 +143,7 @@ interface Accumulator {
 }
 
 /** Dense copy of an accumulator's sums. */
-interface Sums {
+export interface Sums {
   g: Float64Array;
   r: Float64Array;
   s: number;
@@ -365,7 +365,7 @@ const RCOND_MIN = 1e-13;
 /** Relative eigenvalue cut of the pseudo-inverse fallback. */
 const EIG_TOL = 1e-12;
 
-interface SolveResult {
+export interface SolveResult {
   theta: Float64Array;
   method: 'cholesky' | 'eigen-pinv';
   /** Directions determined (n minus dropped null directions and zero columns). */
@@ -374,7 +374,7 @@ interface SolveResult {
 }
 
 /** Solve (G + lambda I_theta) x = r in the scaled variables (see the module comment). */
-function solveRidge(x: Sums, L: Layout, lambda: number, warnings: string[]): SolveResult {
+export function solveRidge(x: Sums, L: Layout, lambda: number, warnings: string[]): SolveResult {
   const n = L.ntot;
   const d = new Float64Array(n);
   let gmax = 0;
