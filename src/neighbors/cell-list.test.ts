@@ -21,8 +21,8 @@ function pairSet(nl: NeighborList): string[] {
   return out.sort();
 }
 
-function assertSameAsBruteForce(s: NeighborInput, cutoff: number, skin: number, label: string): NeighborList {
-  const cl = cellListNeighborList(s, cutoff, skin);
+function assertSameAsBruteForce(s: NeighborInput, cutoff: number, skin: number, label: string, opts: { binsPerRange?: number } = {}): NeighborList {
+  const cl = cellListNeighborList(s, cutoff, skin, opts);
   const bf = bruteForceNeighborList(s, cutoff, skin);
   const a = pairSet(cl), b = pairSet(bf);
   assert.equal(a.length, b.length, `${label}: ${a.length} pairs vs brute force ${b.length}`);
@@ -77,6 +77,19 @@ function randomCase(rng: Rng, kind: string): { s: NeighborInput; cutoff: number;
   const skin = rng.uniform() < 0.5 ? 0 : rng.range(0, 1);
   return { s: { positions: pos, cell, pbc }, cutoff, skin };
 }
+
+test('every bin width (1, 2, 3 bins per range) gives the brute-force list, incl. a small box with a long cutoff', () => {
+  const rng = new Rng(4242);
+  for (const kind of ['ortho', 'triclinic', 'mixed', 'tiny']) {
+    for (let t = 0; t < 8; t++) {
+      const { s, cutoff, skin } = randomCase(rng, kind);
+      for (const binsPerRange of [1, 2, 3]) assertSameAsBruteForce(s, cutoff, skin, `${kind} #${t} bins/range ${binsPerRange}`, { binsPerRange });
+    }
+  }
+  // fcc Ar 5x5x5 with rc = 9.5 Å: the box is under 3 ranges wide, so the automatic choice uses finer bins
+  const ar = repeat(bulk('Ar', 'fcc', { a: 5.26, cubic: true }), 3);
+  assertSameAsBruteForce(ar, 8.5, 1, 'fcc Ar 108 atoms, rc 9.5');
+});
 
 for (const kind of ['open', 'ortho', 'triclinic', 'mixed', 'tiny', 'one', 'unwrapped']) {
   test(`cell list equals brute force as sets of (i, j, image): ${kind} cells`, () => {

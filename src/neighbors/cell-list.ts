@@ -8,8 +8,9 @@
  * 2. Fractional coordinates f = x B^-1. Along periodic directions each atom is wrapped into
  *    [0, 1) and its integer wrap w_i = floor(f_i) is remembered; along open directions the
  *    coordinate is taken relative to the atoms' bounding box.
- * 3. Bins: n_k = floor(h_k / rc) bins along direction k, where h_k is the distance between
- *    opposite faces of B (the plane spacing) and rc = cutoff + skin, so every bin is at least rc
+ * 3. Bins: n_k = floor(m h_k / rc) bins along direction k, where h_k is the distance between
+ *    opposite faces of B (the plane spacing), rc = cutoff + skin and m = 1, 2 or 3 bins per rc
+ *    (chosen by the least estimated work per atom unless given), so every bin is at least rc/m
  *    wide in the perpendicular sense, whatever the cell's skew. The total bin count is capped
  *    at about 2N (sparse open systems), which only makes bins wider.
  * 4. Stencil: two atoms closer than rc differ by less than rc / h_k in fractional coordinate k,
@@ -39,7 +40,10 @@ import type { NeighborList } from './neighbor-list.js';
 export interface CellListOptions {
   /** Upper bound on the number of bins, as a multiple of the atom count (default 2, at least 8 bins allowed). */
   maxBinsPerAtom?: number;
-  /** Bins per rc along each direction (1: bins >= rc wide, stencil 3^3; 2: half width, stencil 5^3). Default 1. */
+  /**
+   * Bins per rc along each direction (1: bins >= rc wide, stencil 3^3; 2: half width, stencil 5^3).
+   * Default: 1, 2 or 3, whichever has the least estimated work per atom (see `binGrid`).
+   */
   binsPerRange?: number;
 }
 
@@ -95,30 +99,23 @@ export function cellListNeighborList(s: NeighborInput, cutoff: number, skin = 0,
   }
 
   // 3. bin counts per direction; bin width in fractional units (periodic) or Å (open: rows are unit vectors)
-  const binsPerRange = opts.binsPerRange ?? 1;
-  const nb = [1, 1, 1];
   const extent = [1, 1, 1];
-  for (let k = 0; k < 3; k++) {
-    extent[k] = pbc[k] ? 1 : (n > 0 ? hi[k]! - lo[k]! : 0);
-    const size = pbc[k] ? h[k]! : extent[k]!;
-    nb[k] = Math.max(1, Math.floor((size * binsPerRange) / rc));
-  }
+  for (let k = 0; k < 3; k++) extent[k] = pbc[k] ? 1 : (n > 0 ? hi[k]! - lo[k]! : 0);
   const maxBins = Math.max(8, Math.ceil((opts.maxBinsPerAtom ?? 2) * n));
-  while (nb[0]! * nb[1]! * nb[2]! > maxBins) {
-    const k = nb[0]! >= nb[1]! && nb[0]! >= nb[2]! ? 0 : nb[1]! >= nb[2]! ? 1 : 2;
-    nb[k] = Math.ceil(nb[k]! / 2);
+  // Bin width: rc / binsPerRange. When not given, pick 1, 2 or 3 by the estimated work per atom,
+  // (stencil bins) x (atoms per bin + 1): finer bins pay off when the box is only 2-3 bins wide
+  // (a small box with a long cutoff, where the 3^3 stencil maps onto the same few bins through
+  // several images) and cost loop overhead otherwise.
+  let grid = binGrid(opts.binsPerRange ?? 1, rc, extent, h, pbc, maxBins, n);
+  if (opts.binsPerRange === undefined) {
+    for (const bpr of [2, 3]) {
+      const g = binGrid(bpr, rc, extent, h, pbc, maxBins, n);
+      if (g.cost < grid.cost) grid = g;
+    }
   }
+  const { nb, scale, st } = grid;
   const n0 = nb[0]!, n1 = nb[1]!, n2 = nb[2]!;
   const nBins = n0 * n1 * n2;
-  const scale = [0, 0, 0];
-  const st = [0, 0, 0];
-  for (let k = 0; k < 3; k++) {
-    const width = extent[k]! / nb[k]!; // fractional (periodic) or Å (open)
-    scale[k] = width > 0 ? 1 / width : 0;
-    const perBin = pbc[k] ? h[k]! * width : width; // bin width in Å, perpendicular sense
-    if (pbc[k]) st[k] = Math.ceil(rc / perBin);
-    else st[k] = nb[k]! === 1 ? 0 : Math.ceil(rc / perBin);
-  }
 
   // counting sort of atoms into bins (stable: ascending atom index within a bin)
   const binOf = new Int32Array(n);
@@ -220,7 +217,7 @@ export function cellListNeighborList(s: NeighborInput, cutoff: number, skin = 0,
   }
   return {
     n, cutoff, skin, offsets,
-    // views when the buffers are nearly full (saves a copy of tens of MB at 30k atoms), else compact copies
+    // views when at least half full (no copy: a copy costs ~20% of a build), else compact copies
     neighbors: trim(nbr, np),
     images: trim(img, 3 * np),
     shifts: trim(shf, 3 * np),
@@ -229,6 +226,42 @@ export function cellListNeighborList(s: NeighborInput, cutoff: number, skin = 0,
     minDistance: Math.sqrt(minD2),
     minPair: [minI, minJ],
   };
+}
+
+interface BinGrid {
+  /** Bins per direction. */
+  nb: number[];
+  /** 1 / bin width (fractional units along periodic directions, 1/Å along open ones). */
+  scale: number[];
+  /** Stencil half-width in bins per direction. */
+  st: number[];
+  /** Estimated candidate visits per atom: stencil bins x (atoms per bin + 1). */
+  cost: number;
+}
+
+function binGrid(binsPerRange: number, rc: number, extent: number[], h: ArrayLike<number>, pbc: boolean[], maxBins: number, n: number): BinGrid {
+  const nb = [1, 1, 1];
+  for (let k = 0; k < 3; k++) {
+    const size = pbc[k] ? h[k]! : extent[k]!;
+    nb[k] = Math.max(1, Math.floor((size * binsPerRange) / rc));
+  }
+  while (nb[0]! * nb[1]! * nb[2]! > maxBins) {
+    const k = nb[0]! >= nb[1]! && nb[0]! >= nb[2]! ? 0 : nb[1]! >= nb[2]! ? 1 : 2;
+    nb[k] = Math.ceil(nb[k]! / 2);
+  }
+  const scale = [0, 0, 0];
+  const st = [0, 0, 0];
+  let stencil = 1;
+  for (let k = 0; k < 3; k++) {
+    const width = extent[k]! / nb[k]!; // fractional (periodic) or Å (open)
+    scale[k] = width > 0 ? 1 / width : 0;
+    const perBin = pbc[k] ? h[k]! * width : width; // bin width in Å, perpendicular sense
+    if (pbc[k]) st[k] = Math.ceil(rc / perBin);
+    else st[k] = nb[k]! === 1 ? 0 : Math.ceil(rc / perBin);
+    stencil *= pbc[k] ? 2 * st[k]! + 1 : Math.min(2 * st[k]! + 1, nb[k]!);
+  }
+  const perBinAtoms = n / (nb[0]! * nb[1]! * nb[2]!);
+  return { nb, scale, st, cost: stencil * (perBinAtoms + 1) };
 }
 
 /**
@@ -268,7 +301,7 @@ function row(m: ArrayLike<number>, r: number): Float64Array {
 }
 
 function trim<T extends Int32Array | Float64Array>(a: T, len: number): T {
-  return (len >= 0.8 * a.length ? a.subarray(0, len) : a.slice(0, len)) as T;
+  return (len >= 0.5 * a.length ? a.subarray(0, len) : a.slice(0, len)) as T;
 }
 
 function grow<T extends Int32Array | Float64Array>(a: T, len: number): T {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { needsRebuild, pairCount, refreshShifts } from './neighbor-list.js';
+import { halfPairIndex, needsRebuild, pairCount, refreshShifts } from './neighbor-list.js';
 import { buildNeighborList } from './build.js';
 
 const cubic = (a: number) => [a, 0, 0, 0, a, 0, 0, 0, a];
@@ -51,4 +51,39 @@ test('the record keeps copies of the build positions and cell', () => {
   assert.equal(nl.refCell[0], 5);
   assert.equal(nl.cutoff, 2);
   assert.equal(nl.skin, 0);
+});
+
+test('halfPairIndex lists every unordered pair once (self-images included) and follows a cell change', () => {
+  // a small triclinic cell with a long cutoff: many images, atoms are their own neighbours
+  const cell = [3.2, 0, 0, 0.7, 3.0, 0, -0.4, 0.5, 3.4];
+  const s = { positions: [0.1, 0.2, 0.3, 1.6, 1.5, 1.4, 2.9, 0.3, 2.2], cell, pbc: [true, true, true] };
+  const nl = buildNeighborList(s, 5.5, { skin: 0.5 });
+  const h = halfPairIndex(nl, cell);
+  assert.equal(h.neighbors.length * 2, pairCount(nl));
+  const key = (i: number, j: number, a: number, b: number, c: number) => `${i},${j},${a},${b},${c}`;
+  const full = new Set<string>();
+  for (let i = 0; i < nl.n; i++) for (let p = nl.offsets[i]!; p < nl.offsets[i + 1]!; p++) full.add(key(i, nl.neighbors[p]!, nl.images[3 * p]!, nl.images[3 * p + 1]!, nl.images[3 * p + 2]!));
+  const seen = new Set<string>();
+  for (let i = 0; i < nl.n; i++) {
+    for (let q = h.offsets[i]!; q < h.offsets[i + 1]!; q++) {
+      const j = h.neighbors[q]!, a = h.images[3 * q]!, b = h.images[3 * q + 1]!, c = h.images[3 * q + 2]!;
+      const k = key(i, j, a, b, c);
+      assert.ok(full.has(k), `half pair ${k} is in the full list`);
+      assert.ok(!seen.has(k) && !seen.has(key(j, i, -a, -b, -c)), `pair ${k} listed once`);
+      seen.add(k);
+      for (let d = 0; d < 3; d++) assert.equal(h.shifts[3 * q + d], a * cell[d]! + b * cell[3 + d]! + c * cell[6 + d]!);
+    }
+  }
+  // together with the reversed pairs the half list reproduces the full one
+  assert.equal(seen.size * 2, full.size);
+  // cached per list; shifts follow a new cell
+  const cell2 = cell.map((v, k) => v * (k % 4 === 0 ? 1.02 : 1));
+  const h2 = halfPairIndex(nl, cell2);
+  assert.equal(h2.neighbors, h.neighbors);
+  for (let q = 0; q < h2.neighbors.length; q++) {
+    for (let d = 0; d < 3; d++) {
+      const want = h2.images[3 * q]! * cell2[d]! + h2.images[3 * q + 1]! * cell2[3 + d]! + h2.images[3 * q + 2]! * cell2[6 + d]!;
+      assert.equal(h2.shifts[3 * q + d], want);
+    }
+  }
 });

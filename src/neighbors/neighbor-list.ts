@@ -75,3 +75,64 @@ export function needsRebuild(nl: NeighborList, positions: ArrayLike<number>, cel
   }
   return false;
 }
+
+/**
+ * The pairs of a full list that a pair potential visits once each: p = (i -> j) with j > i, or
+ * j = i through a lexicographically positive image, compacted in CSR form over the central atom i:
+ * half pair q in [offsets[i], offsets[i+1]) has partner neighbors[q], image images[3q..3q+2] and
+ * Cartesian shift shifts[3q..3q+2] = image * cell for the cell last passed to `halfPairIndex`
+ * (recomputed when the cell changes, so a barostat's in-place `refreshShifts` is followed).
+ * Built once per list and cached (weakly) on the list object.
+ */
+export interface HalfPairIndex {
+  readonly offsets: Int32Array;
+  readonly neighbors: Int32Array;
+  readonly images: Int32Array;
+  readonly shifts: Float64Array;
+}
+
+interface HalfCacheEntry extends HalfPairIndex {
+  readonly cell: Float64Array;
+}
+
+const halfCache = new WeakMap<NeighborList, HalfCacheEntry>();
+
+export function halfPairIndex(nl: NeighborList, cell: ArrayLike<number>): HalfPairIndex {
+  let e = halfCache.get(nl);
+  if (!e) {
+    const { n, offsets, neighbors, images } = nl;
+    const hOff = new Int32Array(n + 1);
+    const cap = Math.ceil(pairCount(nl) / 2) + n;
+    const hn = new Int32Array(cap);
+    const hi = new Int32Array(3 * cap);
+    let q = 0;
+    for (let i = 0; i < n; i++) {
+      for (let p = offsets[i]!, end = offsets[i + 1]!; p < end; p++) {
+        const j = neighbors[p]!;
+        if (j < i) continue;
+        const a = images[3 * p]!, b = images[3 * p + 1]!, c = images[3 * p + 2]!;
+        if (j === i && (a < 0 || (a === 0 && (b < 0 || (b === 0 && c < 0))))) continue;
+        hn[q] = j;
+        hi[3 * q] = a; hi[3 * q + 1] = b; hi[3 * q + 2] = c;
+        q++;
+      }
+      hOff[i + 1] = q;
+    }
+    e = { offsets: hOff, neighbors: hn.subarray(0, q), images: hi.subarray(0, 3 * q), shifts: new Float64Array(3 * q), cell: new Float64Array(9).fill(NaN) };
+    halfCache.set(nl, e);
+  }
+  let same = true;
+  for (let k = 0; k < 9; k++) if (e.cell[k] !== cell[k]) same = false;
+  if (!same) {
+    const im = e.images, sh = e.shifts;
+    const c0 = cell[0]!, c1 = cell[1]!, c2 = cell[2]!, c3 = cell[3]!, c4 = cell[4]!, c5 = cell[5]!, c6 = cell[6]!, c7 = cell[7]!, c8 = cell[8]!;
+    for (let q = 0, m = im.length / 3; q < m; q++) {
+      const a = im[3 * q]!, b = im[3 * q + 1]!, c = im[3 * q + 2]!;
+      sh[3 * q] = a * c0 + b * c3 + c * c6;
+      sh[3 * q + 1] = a * c1 + b * c4 + c * c7;
+      sh[3 * q + 2] = a * c2 + b * c5 + c * c8;
+    }
+    for (let k = 0; k < 9; k++) e.cell[k] = cell[k]!;
+  }
+  return e;
+}
