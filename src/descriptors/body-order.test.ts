@@ -239,3 +239,72 @@ test('featurisation speed on the mlearn Si training set (printed, not asserted)'
   }
   console.log(lines.join('\n'));
 });
+
+/** g_p = sum_k w_i,k D[p]_a,k and e_i = w_i . B(i) from the full per-pair derivatives (the reference). */
+function contractedReference(d: Descriptor, s: Structure, nl: NeighborList, w: Float64Array, rows?: Int32Array): { g: Float64Array; e: Float64Array; f: Float64Array } {
+  const n = s.length, size = d.size, np = pairCount(nl);
+  const f = new Float64Array(n * size);
+  const der = new Float64Array(np * 3 * size);
+  d.computeWithDerivatives(s, nl, { features: f, derivatives: der });
+  const g = new Float64Array(3 * np), e = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const wb = (rows ? rows[i]! : i) * size;
+    for (let k = 0; k < size; k++) e[i] += w[wb + k]! * f[i * size + k]!;
+    for (let p = nl.offsets[i]!; p < nl.offsets[i + 1]!; p++) {
+      for (let a = 0; a < 3; a++) {
+        let acc = 0;
+        for (let k = 0; k < size; k++) acc += w[wb + k]! * der[(3 * p + a) * size + k]!;
+        g[3 * p + a] = acc;
+      }
+    }
+  }
+  return { g, e, f };
+}
+
+function maxScaledDiff(a: Float64Array, b: Float64Array): number {
+  let scale = 0, m = 0;
+  for (let k = 0; k < a.length; k++) scale = Math.max(scale, Math.abs(a[k]!));
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]! - b[k]!));
+  return m / Math.max(scale, 1e-300);
+}
+
+test('body-order computeGradient equals the per-feature derivatives contracted with per-atom weights (every contraction kind, skin)', () => {
+  const ds = [
+    ...testDescriptors(),
+    new BodyOrderDescriptor({ species: [SI, 32], cutoff: 4.6, nMax: 5, nMax3: 4, lMax3: 3, nMax4: 3, lMax4: 3 }),
+    new BodyOrderDescriptor({ species: [SI], cutoff: 4.6, nMax: 3, nMax3: 5, lMax3: 1, nMax4: 4, lMax4: 2 }),
+    new BodyOrderDescriptor({ species: [SI], cutoff: 4.6, maxBodyOrder: 3, nMax: 6, nMax3: 4, lMax3: 2 }),
+    new BodyOrderDescriptor({ species: [SI], cutoff: 4.6, maxBodyOrder: 2, nMax: 6 }),
+  ];
+  const rng = new Rng(3);
+  for (const d of ds) {
+    for (const { label, s } of descriptorTestStructures(d.species, d.cutoff, 9)) {
+      const nl = buildNeighborList(s, d.cutoff, { skin: 0.7 });
+      const n = s.length, size = d.size;
+      // per-atom weights (N x size) and, separately, species rows with an index
+      const w = new Float64Array(n * size).map(() => rng.normal());
+      const ref = contractedReference(d, s, nl, w);
+      const g = new Float64Array(3 * pairCount(nl)).fill(NaN), e = new Float64Array(n), f = new Float64Array(n * size);
+      d.computeGradient(s, nl, { weights: w }, { pairGradients: g, energies: e, features: f });
+      assert.ok(maxScaledDiff(ref.f, f) < 1e-13, `${label}: features differ by ${maxScaledDiff(ref.f, f)}`);
+      assert.ok(maxScaledDiff(ref.e, e) < 1e-12, `${label}: energies differ by ${maxScaledDiff(ref.e, e)}`);
+      assert.ok(maxScaledDiff(ref.g, g) < 1e-12, `${label}: pair gradients differ by ${maxScaledDiff(ref.g, g)} (${d.featureLabel(size - 1)})`);
+      const ns = d.species.length;
+      const wz = new Float64Array(ns * size).map(() => rng.normal());
+      const rows = Int32Array.from(s.numbers, (z) => d.species.indexOf(z));
+      const ref2 = contractedReference(d, s, nl, wz, rows);
+      d.computeGradient(s, nl, { weights: wz, rows }, { pairGradients: g });
+      assert.ok(maxScaledDiff(ref2.g, g) < 1e-12, `${label}: species-row pair gradients differ by ${maxScaledDiff(ref2.g, g)}`);
+    }
+  }
+});
+
+test('body-order computeGradient rejects short buffers and out-of-range weight rows', () => {
+  const d = testDescriptors()[1]!;
+  const s = descriptorTestStructures(d.species, d.cutoff, 4)[1]!.s;
+  const nl = buildNeighborList(s, d.cutoff);
+  const np = pairCount(nl);
+  assert.throws(() => d.computeGradient(s, nl, { weights: new Float64Array(d.size) }, { pairGradients: new Float64Array(3 * np) }), /rows/);
+  assert.throws(() => d.computeGradient(s, nl, { weights: new Float64Array(s.length * d.size) }, { pairGradients: new Float64Array(3 * np - 1) }), /pairGradients/);
+  assert.throws(() => d.computeGradient(s, nl, { weights: new Float64Array(d.size), rows: new Int32Array(s.length).fill(1) }, { pairGradients: new Float64Array(3 * np) }), /outside/);
+});

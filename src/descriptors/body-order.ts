@@ -34,8 +34,24 @@
  *   q_t = G_t . u^{(x) l},  w_t = G_t . u^{(x) (l-1)}   (so q_t = w_t . u)
  *   dB/dd_ij = sum_t [ R'_{n_t}(r) q_t u + R_{n_t}(r) (l_t / r) (w_t - q_t u) ]
  *
+ * Contracted gradient (`computeGradient`, for given weights w = dE/dB of the atom): the feature-level
+ * adjoints are contracted first into one adjoint per moment slot, G[z,n,c] = sum_k w_k dB_k/dM[z,n,c]
+ * (c a symmetric component: 1 + 3 + 6 + 10 monomials mono_c(u) of u = d/r, rank l_c), using shared
+ * intermediates so that the cost per atom is O(features) (see `ContractedPlan`); then one pass over
+ * the neighbours, O(neighbours x channels x components):
+ *
+ *   A_c = sum_n R'_n(r) G[z_j,n,c],   B_c = sum_n R_n(r) G[z_j,n,c]
+ *   g_ij = (sum_c A_c mono_c - (1/r) sum_c l_c B_c mono_c) u + (1/r) sum_c B_c grad_u mono_c
+ *
+ * (d mono_c/dd = (grad_u mono_c - l_c mono_c u) / r by Euler's relation for a degree-l_c monomial.)
+ * Moments are accumulated in symmetric storage (msym, 20 per channel, only up to the rank each n
+ * needs) and expanded to full storage for the contractions.
+ *
  * | symbol          | variable                                         |
  * |-----------------|--------------------------------------------------|
+ * | M[z,n,c] (sym)  | plan.msym[(z * N + n) * 20 + c]                  |
+ * | G[z,n,c]        | plan.gsym[(z * N + n) * 20 + c]                  |
+ * | A_c, B_c        | plan.accA[c], plan.accB[c]                       |
  * | M_l[z,n]        | mom[(z * N + n) * 40 + OFF[l] + comp]            |
  * | R_n, R'_n       | sR[m * N + n], sdR[m * N + n] (short-list entry m) |
  * | u, u (x) u      | su[3m..], uu                                     |
@@ -48,7 +64,7 @@ import { symbolOf } from '../core/elements.js';
 import type { NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
 import { COSINE_CUTOFF, parseCutoffFunction, type CutoffFunction } from './cutoff.js';
-import type { Descriptor, DescriptorDerivatives } from './descriptor.js';
+import { checkGradientArgs, type Descriptor, type DescriptorDerivatives, type DescriptorGradientOutput, type DescriptorWeights } from './descriptor.js';
 import { ChebyshevRadialBasis } from './radial.js';
 import { checkBuffer, checkInput, normalizeSpecies, speciesTable } from './species.js';
 
@@ -124,6 +140,8 @@ export class BodyOrderDescriptor implements Descriptor {
   private readonly w9 = new Float64Array(9);
   private readonly w9b = new Float64Array(9);
   private readonly w27 = new Float64Array(27);
+  /** Tables and scratch of `computeGradient` (built on first use). */
+  private plan: ContractedPlan | null = null;
 
   constructor(o: BodyOrderOptions) {
     this.species = normalizeSpecies(o.species, WHO);
@@ -243,6 +261,135 @@ export class BodyOrderDescriptor implements Descriptor {
 
   computeWithDerivatives(s: Structure, nl: NeighborList, out: DescriptorDerivatives): void {
     this.run(s, nl, out.features, out.derivatives);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Contracted gradient (Descriptor.computeGradient): see the "Contracted gradient" section above.
+
+  computeGradient(s: Structure, nl: NeighborList, w: DescriptorWeights, out: DescriptorGradientOutput): void {
+    const n = s.numbers.length;
+    const size = this.size;
+    checkInput(WHO, this.table, this.species, s, nl, this.cutoff);
+    const np = nl.offsets[n]!;
+    checkGradientArgs(WHO, n, np, size, w, out);
+    const plan = (this.plan ??= new ContractedPlan({
+      terms: this.terms, size, ns: this.species.length, nRad: this.nRad, maxBodyOrder: this.maxBodyOrder,
+      nMax3: this.nMax3, lMax3: this.lMax3, nMax4: this.nMax4, lMax4: this.lMax4,
+    }));
+    const x = s.positions, off = nl.offsets, nb = nl.neighbors, sh = nl.shifts;
+    const rc2 = this.cutoff * this.cutoff;
+    const table = this.table, numbers = s.numbers;
+    const N = this.nRad;
+    let maxRow = 0;
+    for (let i = 0; i < n; i++) maxRow = Math.max(maxRow, off[i + 1]! - off[i]!);
+    plan.ensure(maxRow);
+    const sp = plan.sp, st = plan.st, su = plan.su, sr = plan.sr, sR = plan.sR, sdR = plan.sdR, smono = plan.smono;
+    const msym = plan.msym, gsym = plan.gsym, ncs = plan.ncs, A = plan.accA, B = plan.accB;
+    const radial = this.radial;
+    const nsym = this.species.length * N * SC;
+    const weights = w.weights, rows = w.rows ?? null;
+    const pg = out.pairGradients, energies = out.energies ?? null, features = out.features ?? null;
+    const topRank = this.maxRank;
+
+    for (let i = 0; i < n; i++) {
+      const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
+      const p0 = off[i]!, p1 = off[i + 1]!;
+      pg.fill(0, 3 * p0, 3 * p1);
+      msym.fill(0, 0, nsym);
+      // forward: symmetric moments M_l[z,n] = sum_j R_n(r) mono_q(u)
+      let m = 0;
+      for (let p = p0; p < p1; p++) {
+        const j = nb[p]!;
+        const dx = x[3 * j]! + sh[3 * p]! - xi, dy = x[3 * j + 1]! + sh[3 * p + 1]! - yi, dz = x[3 * j + 2]! + sh[3 * p + 2]! - zi;
+        const r2 = dx * dx + dy * dy + dz * dz;
+        if (r2 >= rc2 || r2 === 0) continue;
+        const r = Math.sqrt(r2);
+        const ir = 1 / r;
+        const ux = dx * ir, uy = dy * ir, uz = dz * ir;
+        const z = table[numbers[j]!]!;
+        sp[m] = p;
+        st[m] = z;
+        su[3 * m] = ux; su[3 * m + 1] = uy; su[3 * m + 2] = uz;
+        sr[m] = r;
+        const rb = m * N;
+        radial.evaluate(r, sR, sdR, rb);
+        const mo = m * SC;
+        smono[mo] = 1;
+        if (topRank >= 1) {
+          smono[mo + 1] = ux; smono[mo + 2] = uy; smono[mo + 3] = uz;
+          if (topRank >= 2) {
+            const xx = ux * ux, xy = ux * uy, xz = ux * uz, yy = uy * uy, yz = uy * uz, zz = uz * uz;
+            smono[mo + 4] = xx; smono[mo + 5] = xy; smono[mo + 6] = xz; smono[mo + 7] = yy; smono[mo + 8] = yz; smono[mo + 9] = zz;
+            if (topRank >= 3) {
+              smono[mo + 10] = xx * ux; smono[mo + 11] = xx * uy; smono[mo + 12] = xx * uz; smono[mo + 13] = xy * uy; smono[mo + 14] = xy * uz;
+              smono[mo + 15] = xz * uz; smono[mo + 16] = yy * uy; smono[mo + 17] = yy * uz; smono[mo + 18] = yz * uz; smono[mo + 19] = zz * uz;
+            }
+          }
+        }
+        let mb = z * N * SC;
+        for (let nn = 0; nn < N; nn++, mb += SC) {
+          const Rv = sR[rb + nn]!;
+          const nc = ncs[nn]!;
+          for (let q = 0; q < nc; q++) msym[mb + q] += Rv * smono[mo + q]!;
+        }
+        m++;
+      }
+      // features, energy and dE/dM (folded into symmetric storage: gsym)
+      const wb = (rows ? rows[i]! : i) * size;
+      const e = plan.terms(weights, wb, features, i * size);
+      if (energies) energies[i] = e;
+      // backward: one pass over the neighbours, O(channels x components) each
+      for (let q = 0; q < m; q++) {
+        const z = st[q]!;
+        const rb = q * N;
+        A.fill(0);
+        B.fill(0);
+        let gb = z * N * SC;
+        for (let nn = 0; nn < N; nn++, gb += SC) {
+          const dRv = sdR[rb + nn]!, Rv = sR[rb + nn]!;
+          const nc = ncs[nn]!;
+          for (let c = 0; c < nc; c++) {
+            const g = gsym[gb + c]!;
+            A[c] += dRv * g;
+            B[c] += Rv * g;
+          }
+        }
+        const mo = q * SC;
+        const ux = su[3 * q]!, uy = su[3 * q + 1]!, uz = su[3 * q + 2]!;
+        // s1 = sum_c A_c mono_c ; lB = sum_c l_c B_c mono_c ; wv = sum_c B_c grad(mono_c)
+        let s1 = A[0]!, lB = 0, wx = 0, wy = 0, wz = 0;
+        if (topRank >= 1) {
+          const b1 = B[1]!, b2 = B[2]!, b3 = B[3]!;
+          s1 += A[1]! * ux + A[2]! * uy + A[3]! * uz;
+          lB += b1 * ux + b2 * uy + b3 * uz;
+          wx += b1; wy += b2; wz += b3;
+          if (topRank >= 2) {
+            const b4 = B[4]!, b5 = B[5]!, b6 = B[6]!, b7 = B[7]!, b8 = B[8]!, b9 = B[9]!;
+            for (let c = 4; c < 10; c++) s1 += A[c]! * smono[mo + c]!;
+            lB += 2 * (b4 * smono[mo + 4]! + b5 * smono[mo + 5]! + b6 * smono[mo + 6]! + b7 * smono[mo + 7]! + b8 * smono[mo + 8]! + b9 * smono[mo + 9]!);
+            wx += 2 * ux * b4 + uy * b5 + uz * b6;
+            wy += ux * b5 + 2 * uy * b7 + uz * b8;
+            wz += ux * b6 + uy * b8 + 2 * uz * b9;
+            if (topRank >= 3) {
+              let t3 = 0;
+              for (let c = 10; c < 20; c++) { s1 += A[c]! * smono[mo + c]!; t3 += B[c]! * smono[mo + c]!; }
+              lB += 3 * t3;
+              const xx = smono[mo + 4]!, xy = smono[mo + 5]!, xz = smono[mo + 6]!, yy = smono[mo + 7]!, yz = smono[mo + 8]!, zz = smono[mo + 9]!;
+              const c10 = B[10]!, c11 = B[11]!, c12 = B[12]!, c13 = B[13]!, c14 = B[14]!, c15 = B[15]!, c16 = B[16]!, c17 = B[17]!, c18 = B[18]!, c19 = B[19]!;
+              wx += 3 * xx * c10 + 2 * xy * c11 + 2 * xz * c12 + yy * c13 + yz * c14 + zz * c15;
+              wy += xx * c11 + 2 * xy * c13 + xz * c14 + 3 * yy * c16 + 2 * yz * c17 + zz * c18;
+              wz += xx * c12 + xy * c14 + 2 * xz * c15 + yy * c17 + 2 * yz * c18 + 3 * zz * c19;
+            }
+          }
+        }
+        const ir = 1 / sr[q]!;
+        const a = s1 - lB * ir;
+        const p = 3 * sp[q]!;
+        pg[p] = a * ux + wx * ir;
+        pg[p + 1] = a * uy + wy * ir;
+        pg[p + 2] = a * uz + wz * ir;
+      }
+    }
   }
 
   private ensureScratch(m: number): void {
@@ -485,6 +632,390 @@ export class BodyOrderDescriptor implements Descriptor {
         der[db + k] = gx;
         der[db + size + k] = gy;
         der[db + 2 * size + k] = gz;
+      }
+    }
+  }
+}
+
+/** Symmetric components per channel: 1 + 3 + 6 + 10 (M_0, M_1, M_2 upper triangle, M_3 sorted a<=b<=c). */
+const SC = 20;
+/** Full-storage component (0..39) -> symmetric component (0..19). */
+const FULL_TO_SYM: Int32Array = (() => {
+  const t = new Int32Array(MC);
+  const key = (idx: number[]): number => {
+    const s = [...idx].sort((a, b) => a - b);
+    if (s.length === 0) return 0;
+    if (s.length === 1) return 1 + s[0]!;
+    if (s.length === 2) return 4 + [[0, 1, 2], [-1, 3, 4], [-1, -1, 5]][s[0]!]![s[1]!]!;
+    const list = ['000', '001', '002', '011', '012', '022', '111', '112', '122', '222'];
+    return 10 + list.indexOf(s.join(''));
+  };
+  t[0] = 0;
+  for (let a = 0; a < 3; a++) t[1 + a] = key([a]);
+  for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) t[4 + 3 * a + b] = key([a, b]);
+  for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) for (let c = 0; c < 3; c++) t[13 + 9 * a + 3 * b + c] = key([a, b, c]);
+  return t;
+})();
+
+interface PlanInput {
+  terms: Int32Array;
+  size: number;
+  ns: number;
+  nRad: number;
+  maxBodyOrder: number;
+  nMax3: number;
+  lMax3: number;
+  nMax4: number;
+  lMax4: number;
+}
+
+/**
+ * Tables and scratch of the contracted gradient of one BodyOrderDescriptor (built on first use).
+ *
+ * Energy E_i = sum_k w_k B_k(M) and dE/dM from intermediates shared between features:
+ *   dots       D_d = M_l[a] . M_l[b]                           (3-body features and 4-body (0,l,l))
+ *   (1,1,2)    O_ab = M_1[a] M_1[b]^T;  v = M_2[c] : O_ab;  S_ab = sum_c w M_2[c]
+ *   (2,2,2)    PP_ab = M_2[a] M_2[b];   v = PP_ab : M_2[c]
+ *   (1,2,3)    V_bc = M_2[b] : M_3[c] (vector), U_ac = M_1[a] . M_3[c] (matrix); y_bc = sum_a w M_1[a]
+ *   (2,3,3)    ST_bc = M_3[b] : M_3[c] (matrix);  Mw_bc = sum_a w M_2[a]
+ * Gradients are taken with respect to every full-storage entry as if independent, then folded
+ * (summed) onto the symmetric components (which is exactly d/dM_sym, no symmetrisation needed).
+ */
+class ContractedPlan {
+  readonly ncs: Int32Array;
+  private readonly nfull: Int32Array;
+  private readonly size: number;
+  private readonly ns: number;
+  private readonly N: number;
+  private readonly kind: Int32Array;
+  private readonly aux: Int32Array;
+  private readonly dotL: Int32Array;
+  private readonly dotA: Int32Array;
+  private readonly dotB: Int32Array;
+  private readonly K4: number;
+  /** Full-storage offset (channel * MC) of 4-body local channel L. */
+  private readonly k4off: Int32Array;
+  /** Pair list i <= j of the 4-body local channels. */
+  private readonly pI: Int32Array;
+  private readonly pJ: Int32Array;
+  private readonly has112: boolean;
+  private readonly has222: boolean;
+  private readonly has123: boolean;
+  private readonly has233: boolean;
+  // per-atom buffers
+  readonly msym: Float64Array;
+  readonly gsym: Float64Array;
+  private readonly mom: Float64Array;
+  private readonly gmom: Float64Array;
+  private readonly dot: Float64Array;
+  private readonly qdot: Float64Array;
+  private readonly O: Float64Array;
+  private readonly S: Float64Array;
+  private readonly PP: Float64Array;
+  private readonly V: Float64Array;
+  private readonly U: Float64Array;
+  private readonly Y: Float64Array;
+  private readonly ST: Float64Array;
+  private readonly MW: Float64Array;
+  readonly accA = new Float64Array(SC);
+  readonly accB = new Float64Array(SC);
+  // short-list scratch
+  private cap = 0;
+  sp = new Int32Array(0);
+  st = new Int32Array(0);
+  su = new Float64Array(0);
+  sr = new Float64Array(0);
+  sR = new Float64Array(0);
+  sdR = new Float64Array(0);
+  smono = new Float64Array(0);
+
+  constructor(d: PlanInput) {
+    const { terms, size, ns, nRad: N } = d;
+    this.size = size;
+    this.ns = ns;
+    this.N = N;
+    const rankOf = (n: number): number => Math.max(d.maxBodyOrder >= 3 && n < d.nMax3 ? d.lMax3 : 0, d.maxBodyOrder >= 4 && n < d.nMax4 ? d.lMax4 : 0);
+    this.ncs = Int32Array.from({ length: N }, (_, n) => [1, 4, 10, 20][rankOf(n)]!);
+    this.nfull = Int32Array.from({ length: N }, (_, n) => [1, 4, 13, 40][rankOf(n)]!);
+    const K4 = d.maxBodyOrder >= 4 ? ns * d.nMax4 : 0;
+    this.K4 = K4;
+    const local = (c: number): number => Math.floor(c / N) * d.nMax4 + (c % N);
+    this.k4off = Int32Array.from({ length: K4 }, (_, L) => (Math.floor(L / d.nMax4) * N + (L % d.nMax4)) * MC);
+    const pairIdx = new Int32Array(K4 * K4);
+    const pI: number[] = [], pJ: number[] = [];
+    for (let i = 0; i < K4; i++) for (let j = i; j < K4; j++) { pairIdx[i * K4 + j] = pairIdx[j * K4 + i] = pI.length; pI.push(i); pJ.push(j); }
+    this.pI = Int32Array.from(pI);
+    this.pJ = Int32Array.from(pJ);
+    const np4 = pI.length;
+    const dots = new Map<string, number>();
+    const dL: number[] = [], dA: number[] = [], dB: number[] = [];
+    const dotOf = (l: number, a: number, b: number): number => {
+      const lo = Math.min(a, b), hi = Math.max(a, b);
+      const key = `${l},${lo},${hi}`;
+      let id = dots.get(key);
+      if (id === undefined) { id = dL.length; dots.set(key, id); dL.push(l); dA.push(lo * MC + OFF[l]!); dB.push(hi * MC + OFF[l]!); }
+      return id;
+    };
+    this.kind = new Int32Array(size);
+    this.aux = new Int32Array(size * 6);
+    const aux = this.aux;
+    for (let k = 0; k < size; k++) {
+      const kind = terms[4 * k]!;
+      const a = terms[4 * k + 1]!, b = terms[4 * k + 2]!, c = terms[4 * k + 3]!;
+      this.kind[k] = kind;
+      const o = 6 * k;
+      switch (kind) {
+        case B1: aux[o] = a * MC; break;
+        case P0: case P1: case P2: case P3: aux[o] = dotOf(kind - P0, a, b); break;
+        case T000: aux[o] = a * MC; aux[o + 1] = b * MC; aux[o + 2] = c * MC; break;
+        case T011: case T022: case T033: aux[o] = a * MC; aux[o + 1] = dotOf(kind - T000, b, c); break;
+        case T112: aux[o] = pairIdx[local(a) * K4 + local(b)]!; aux[o + 1] = c * MC; break;
+        case T222: {
+          const la = local(a), lb = local(b), lc = local(c);
+          aux[o] = pairIdx[la * K4 + lb]!; aux[o + 1] = pairIdx[lb * K4 + lc]!; aux[o + 2] = pairIdx[la * K4 + lc]!;
+          aux[o + 3] = a * MC; aux[o + 4] = b * MC; aux[o + 5] = c * MC;
+          break;
+        }
+        case T123: {
+          const la = local(a), lb = local(b), lc = local(c);
+          aux[o] = a * MC; aux[o + 1] = b * MC; aux[o + 2] = lb * K4 + lc; aux[o + 3] = la * K4 + lc;
+          break;
+        }
+        case T233: aux[o] = a * MC; aux[o + 1] = pairIdx[local(b) * K4 + local(c)]!; break;
+      }
+    }
+    this.dotL = Int32Array.from(dL);
+    this.dotA = Int32Array.from(dA);
+    this.dotB = Int32Array.from(dB);
+    const has = (kd: number): boolean => this.kind.includes(kd);
+    this.has112 = has(T112);
+    this.has222 = has(T222);
+    this.has123 = has(T123);
+    this.has233 = has(T233);
+    this.msym = new Float64Array(ns * N * SC);
+    this.gsym = new Float64Array(ns * N * SC);
+    this.mom = new Float64Array(ns * N * MC);
+    this.gmom = new Float64Array(ns * N * MC);
+    this.dot = new Float64Array(dL.length);
+    this.qdot = new Float64Array(dL.length);
+    this.O = new Float64Array(this.has112 ? np4 * 9 : 0);
+    this.S = new Float64Array(this.has112 ? np4 * 9 : 0);
+    this.PP = new Float64Array(this.has222 ? np4 * 9 : 0);
+    this.V = new Float64Array(this.has123 ? K4 * K4 * 3 : 0);
+    this.U = new Float64Array(this.has123 ? K4 * K4 * 9 : 0);
+    this.Y = new Float64Array(this.has123 ? K4 * K4 * 3 : 0);
+    this.ST = new Float64Array(this.has233 ? np4 * 9 : 0);
+    this.MW = new Float64Array(this.has233 ? np4 * 9 : 0);
+  }
+
+  ensure(m: number): void {
+    if (m <= this.cap) return;
+    const c = Math.max(m, 2 * this.cap, 32);
+    this.cap = c;
+    this.sp = new Int32Array(c);
+    this.st = new Int32Array(c);
+    this.su = new Float64Array(3 * c);
+    this.sr = new Float64Array(c);
+    this.sR = new Float64Array(c * this.N);
+    this.sdR = new Float64Array(c * this.N);
+    this.smono = new Float64Array(c * SC);
+  }
+
+  /**
+   * From the symmetric moments `msym` of one atom: e = w . B (returned), B into `feat` at `fb` when
+   * given, and dE/dM_sym into `gsym`. Weights are w[wb + k].
+   */
+  terms(w: Float64Array, wb: number, feat: Float64Array | null, fb: number): number {
+    const { size, kind, aux, mom, gmom, msym, gsym, dot, qdot, N, ns, ncs, nfull } = this;
+    const nch = ns * N;
+    // expand symmetric -> full storage; zero the full gradient
+    for (let c = 0; c < nch; c++) {
+      const nf = nfull[c % N]!;
+      const fo = c * MC, so = c * SC;
+      for (let q = 0; q < nf; q++) { mom[fo + q] = msym[so + FULL_TO_SYM[q]!]!; gmom[fo + q] = 0; }
+    }
+    const dotL = this.dotL, dotA = this.dotA, dotB = this.dotB, nd = dotL.length;
+    for (let d = 0; d < nd; d++) {
+      const a = dotA[d]!, b = dotB[d]!, nc = NCOMP[dotL[d]!]!;
+      let v = 0;
+      for (let q = 0; q < nc; q++) v += mom[a + q]! * mom[b + q]!;
+      dot[d] = v;
+      qdot[d] = 0;
+    }
+    this.pairTables();
+    let e = 0;
+    const O = this.O, S = this.S, PP = this.PP, V = this.V, U = this.U, Y = this.Y, ST = this.ST, MW = this.MW;
+    for (let k = 0; k < size; k++) {
+      const wk = w[wb + k]!;
+      const o = 6 * k;
+      let v = 0;
+      switch (kind[k]!) {
+        case B1: { const a = aux[o]!; v = mom[a]!; gmom[a] += wk; break; }
+        case P0: case P1: case P2: case P3: { const d = aux[o]!; v = dot[d]!; qdot[d] += wk; break; }
+        case T000: {
+          const a = aux[o]!, b = aux[o + 1]!, c = aux[o + 2]!;
+          const A = mom[a]!, Bv = mom[b]!, C = mom[c]!;
+          v = A * Bv * C;
+          gmom[a] += wk * Bv * C; gmom[b] += wk * A * C; gmom[c] += wk * A * Bv;
+          break;
+        }
+        case T011: case T022: case T033: {
+          const a = aux[o]!, d = aux[o + 1]!;
+          const A = mom[a]!, D = dot[d]!;
+          v = A * D;
+          gmom[a] += wk * D; qdot[d] += wk * A;
+          break;
+        }
+        case T112: {
+          const po = 9 * aux[o]!, c = aux[o + 1]! + 4;
+          for (let q = 0; q < 9; q++) { const M = mom[c + q]!; v += M * O[po + q]!; gmom[c + q] += wk * O[po + q]!; S[po + q] += wk * M; }
+          break;
+        }
+        case T222: {
+          const ab = 9 * aux[o]!, bc = 9 * aux[o + 1]!, ac = 9 * aux[o + 2]!;
+          const a = aux[o + 3]! + 4, b = aux[o + 4]! + 4, c = aux[o + 5]! + 4;
+          for (let q = 0; q < 9; q++) {
+            v += PP[ab + q]! * mom[c + q]!;
+            gmom[a + q] += wk * PP[bc + q]!; gmom[b + q] += wk * PP[ac + q]!; gmom[c + q] += wk * PP[ab + q]!;
+          }
+          break;
+        }
+        case T123: {
+          const x = aux[o]! + 1, b = aux[o + 1]! + 4, vb = 3 * aux[o + 2]!, ub = 9 * aux[o + 3]!;
+          const x0 = mom[x]!, x1 = mom[x + 1]!, x2 = mom[x + 2]!;
+          const v0 = V[vb]!, v1 = V[vb + 1]!, v2 = V[vb + 2]!;
+          v = x0 * v0 + x1 * v1 + x2 * v2;
+          gmom[x] += wk * v0; gmom[x + 1] += wk * v1; gmom[x + 2] += wk * v2;
+          for (let q = 0; q < 9; q++) gmom[b + q] += wk * U[ub + q]!;
+          Y[vb] += wk * x0; Y[vb + 1] += wk * x1; Y[vb + 2] += wk * x2;
+          break;
+        }
+        case T233: {
+          const a = aux[o]! + 4, po = 9 * aux[o + 1]!;
+          for (let q = 0; q < 9; q++) { const M = mom[a + q]!; v += M * ST[po + q]!; gmom[a + q] += wk * ST[po + q]!; MW[po + q] += wk * M; }
+          break;
+        }
+      }
+      if (feat) feat[fb + k] = v;
+      e += wk * v;
+    }
+    this.pairAdjoints();
+    for (let d = 0; d < nd; d++) {
+      const a = dotA[d]!, b = dotB[d]!, nc = NCOMP[dotL[d]!]!, g = qdot[d]!;
+      if (g === 0) continue;
+      for (let q = 0; q < nc; q++) { gmom[a + q] += g * mom[b + q]!; gmom[b + q] += g * mom[a + q]!; }
+    }
+    // fold full -> symmetric
+    for (let c = 0; c < nch; c++) {
+      const nf = nfull[c % N]!, ncs_ = ncs[c % N]!;
+      const fo = c * MC, so = c * SC;
+      for (let q = 0; q < ncs_; q++) gsym[so + q] = 0;
+      for (let q = 0; q < nf; q++) gsym[so + FULL_TO_SYM[q]!] += gmom[fo + q]!;
+    }
+    return e;
+  }
+
+  /** Per-pair intermediates of the 4-body contractions (and zeroed accumulators). */
+  private pairTables(): void {
+    const { mom, K4, k4off, pI, pJ } = this;
+    const np4 = pI.length;
+    if (this.has112) {
+      const O = this.O, S = this.S;
+      for (let t = 0; t < np4; t++) {
+        const x = k4off[pI[t]!]! + 1, y = k4off[pJ[t]!]! + 1, o = 9 * t;
+        for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) O[o + 3 * p + q] = mom[x + p]! * mom[y + q]!;
+      }
+      S.fill(0);
+    }
+    if (this.has222) {
+      const PP = this.PP;
+      for (let t = 0; t < np4; t++) {
+        const A = k4off[pI[t]!]! + 4, B = k4off[pJ[t]!]! + 4, o = 9 * t;
+        for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) {
+          PP[o + 3 * p + q] = mom[A + 3 * p]! * mom[B + q]! + mom[A + 3 * p + 1]! * mom[B + 3 + q]! + mom[A + 3 * p + 2]! * mom[B + 6 + q]!;
+        }
+      }
+    }
+    if (this.has123) {
+      const V = this.V, U = this.U;
+      for (let c = 0; c < K4; c++) {
+        const T = k4off[c]! + 13;
+        for (let b = 0; b < K4; b++) {
+          const M = k4off[b]! + 4, o = 3 * (b * K4 + c);
+          for (let p = 0; p < 3; p++) {
+            let s = 0;
+            for (let qr = 0; qr < 9; qr++) s += mom[M + qr]! * mom[T + 9 * p + qr]!;
+            V[o + p] = s;
+          }
+        }
+        for (let a = 0; a < K4; a++) {
+          const x = k4off[a]! + 1, o = 9 * (a * K4 + c);
+          const x0 = mom[x]!, x1 = mom[x + 1]!, x2 = mom[x + 2]!;
+          for (let qr = 0; qr < 9; qr++) U[o + qr] = x0 * mom[T + qr]! + x1 * mom[T + 9 + qr]! + x2 * mom[T + 18 + qr]!;
+        }
+      }
+      this.Y.fill(0);
+    }
+    if (this.has233) {
+      const ST = this.ST;
+      for (let t = 0; t < np4; t++) {
+        const Sb = k4off[pI[t]!]! + 13, Tb = k4off[pJ[t]!]! + 13, o = 9 * t;
+        for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) {
+          let s = 0;
+          for (let rs = 0; rs < 9; rs++) s += mom[Sb + 9 * p + rs]! * mom[Tb + 9 * q + rs]!;
+          ST[o + 3 * p + q] = s;
+        }
+      }
+      this.MW.fill(0);
+    }
+  }
+
+  /** Adjoints of the per-pair intermediates back onto the moments. */
+  private pairAdjoints(): void {
+    const { mom, gmom, K4, k4off, pI, pJ } = this;
+    const np4 = pI.length;
+    if (this.has112) {
+      // v = x^T M y summed with weights: dE/dx = S y, dE/dy = S x (S symmetric)
+      const S = this.S;
+      for (let t = 0; t < np4; t++) {
+        const x = k4off[pI[t]!]! + 1, y = k4off[pJ[t]!]! + 1, o = 9 * t;
+        for (let p = 0; p < 3; p++) {
+          let sy = 0, sx = 0;
+          for (let q = 0; q < 3; q++) { sy += S[o + 3 * p + q]! * mom[y + q]!; sx += S[o + 3 * q + p]! * mom[x + q]!; }
+          gmom[x + p] += sy;
+          gmom[y + p] += sx;
+        }
+      }
+    }
+    if (this.has123) {
+      // dE/dT_c[pqr] += y_bc[p] M_b[qr]
+      const Y = this.Y;
+      for (let b = 0; b < K4; b++) {
+        const M = k4off[b]! + 4;
+        for (let c = 0; c < K4; c++) {
+          const yo = 3 * (b * K4 + c), T = k4off[c]! + 13;
+          const y0 = Y[yo]!, y1 = Y[yo + 1]!, y2 = Y[yo + 2]!;
+          if (y0 === 0 && y1 === 0 && y2 === 0) continue;
+          for (let qr = 0; qr < 9; qr++) {
+            const Mq = mom[M + qr]!;
+            gmom[T + qr] += y0 * Mq; gmom[T + 9 + qr] += y1 * Mq; gmom[T + 18 + qr] += y2 * Mq;
+          }
+        }
+      }
+    }
+    if (this.has233) {
+      // dE/dS_b[prs] += sum_q Mw[pq] T_c[qrs];  dE/dT_c[qrs] += sum_p Mw[pq] S_b[prs]
+      const MW = this.MW;
+      for (let t = 0; t < np4; t++) {
+        const Sb = k4off[pI[t]!]! + 13, Tb = k4off[pJ[t]!]! + 13, o = 9 * t;
+        for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) {
+          const mw = MW[o + 3 * p + q]!;
+          if (mw === 0) continue;
+          for (let rs = 0; rs < 9; rs++) {
+            gmom[Sb + 9 * p + rs] += mw * mom[Tb + 9 * q + rs]!;
+            gmom[Tb + 9 * q + rs] += mw * mom[Sb + 9 * p + rs]!;
+          }
+        }
       }
     }
   }
