@@ -21,6 +21,7 @@ import { ParameterError } from '../core/errors.js';
 import { atomicNumber } from '../core/elements.js';
 import { BodyOrderDescriptor, type BodyOrderOptions } from '../descriptors/body-order.js';
 import { parseCutoffFunction } from '../descriptors/cutoff.js';
+import { ChebyshevRadialBasis, parseRadialTransform, type RadialTransform } from '../descriptors/radial.js';
 import { readMlearnJson } from '../io/mlearn.js';
 import type { Structure } from '../structure/structure.js';
 import { crossValidateLinear, type CrossValidationResult } from '../training/cross-validate.js';
@@ -43,7 +44,7 @@ export const MLEARN_ELEMENTS = ['Ni', 'Cu', 'Li', 'Mo', 'Si', 'Ge'] as const;
 export interface TrainPlan {
   seed: number;
   trainPath: string;
-  descriptor: Omit<BodyOrderOptions, 'species'> & { species?: number[] };
+  descriptor: Omit<BodyOrderOptions, 'species'> & { species?: number[]; radialTransform?: RadialTransform };
   weights: LossWeights;
   energyPerAtom: boolean;
   lambda?: number;
@@ -100,6 +101,7 @@ export function planFromConfig(cfg: unknown, configDir: string, env: Readonly<Re
     const cf = d['cutoff_function'];
     desc.cutoffFunction = parseCutoffFunction(typeof cf === 'string' ? { kind: cf } : cf);
   }
+  if (d['radial_transform'] !== undefined) desc.radialTransform = parseRadialTransform(d['radial_transform']);
   if (Array.isArray(d['species'])) desc.species = (d['species'] as unknown[]).map((s) => (typeof s === 'number' ? s : atomicNumber(String(s))));
   const fit = isObj(cfg['fit']) ? cfg['fit'] : {};
   const w = isObj(fit['weights']) ? fit['weights'] : {};
@@ -116,6 +118,29 @@ export function planFromConfig(cfg: unknown, configDir: string, env: Readonly<Re
   if (Array.isArray(fit['lambdas'])) plan.lambdas = (fit['lambdas'] as unknown[]).map(Number);
   else plan.lambda = num(fit, 'lambda') ?? 0;
   return plan;
+}
+
+/**
+ * A body-order descriptor whose radial basis uses a distance transform (`radial.ts`). Stand-in until
+ * `BodyOrderDescriptor` takes a `radialTransform` option itself (its JSON must then carry it).
+ */
+export class TransformedBodyOrder extends BodyOrderDescriptor {
+  readonly radialTransform: RadialTransform;
+  constructor(o: BodyOrderOptions, t: RadialTransform) {
+    super(o);
+    this.radialTransform = parseRadialTransform(t);
+    (this as unknown as { radial: ChebyshevRadialBasis }).radial = new ChebyshevRadialBasis(this.radial.nMax, this.cutoff, this.rMin, this.cutoffFunction, this.radialTransform);
+  }
+  override toJSON(): { type: string; version: number; [k: string]: unknown } {
+    return { ...super.toJSON(), radialTransform: { ...this.radialTransform } };
+  }
+}
+
+/** The descriptor of a plan (species given). */
+export function planDescriptor(d: TrainPlan['descriptor'], species: number[]): BodyOrderDescriptor {
+  const { radialTransform, ...rest } = d;
+  const o: BodyOrderOptions = { ...rest, species };
+  return radialTransform && radialTransform.kind !== 'linear' ? new TransformedBodyOrder(o, radialTransform) : new BodyOrderDescriptor(o);
 }
 
 /** Species (sorted atomic numbers) present in the frames. */
@@ -150,7 +175,7 @@ export interface MlearnRow {
 export function runPlan(plan: TrainPlan, log?: (s: string) => void): { cv: CrossValidationResult; frames: number; nFeatures: number } {
   const frames = readMlearnJson(readFileSync(plan.trainPath, 'utf8'), { file: plan.trainPath });
   const species = plan.descriptor.species ?? speciesOf(frames);
-  const desc = new BodyOrderDescriptor({ ...plan.descriptor, species });
+  const desc = planDescriptor(plan.descriptor, species);
   const records = makeDataset(frames, { require: { energy: plan.weights.energy > 0, forces: plan.weights.forces > 0 } });
   log?.(`  ${plan.trainPath}: ${frames.length} structures, descriptor size ${desc.size} (${desc.counts.join('+')})`);
   const cv = crossValidateLinear(records, {
