@@ -9,6 +9,7 @@ import { pairCount } from '../neighbors/neighbor-list.js';
 import { Structure } from '../structure/structure.js';
 import { rotationMatrix } from '../core/mat3.js';
 import { ParameterError } from '../core/errors.js';
+import { Rng } from '../core/rng.js';
 
 const H = 1, O = 8, SI = 14;
 
@@ -139,4 +140,37 @@ test('acsf: radial G2 of a dimer equals the formula', () => {
   const f = feats(d, s);
   const want = Math.exp(-0.7 * 0.8 * 0.8) * 0.5 * (Math.cos((Math.PI * 2.3) / 5) + 1);
   assert.ok(Math.abs(f[0]! - want) < 1e-15 && Math.abs(f[1]! - want) < 1e-15);
+});
+
+test('ACSF computeGradient equals the per-pair derivatives contracted with per-atom weights (G4 and G5, skin, with and without features)', () => {
+  const rng = new Rng(8);
+  const ds = [
+    ACSF.standard({ species: [14, 32], cutoff: 4.2, nRadial: 3, nAngular: 2 }),
+    ACSF.standard({ species: [14], cutoff: 4.5, nRadial: 4, nAngular: 2, zetas: [1, 2.5], angularKind: 'G5' }),
+    ACSF.standard({ species: [14], cutoff: 4.5, nRadial: 4, nAngular: 0 }),
+  ];
+  for (const d of ds) {
+    for (const { label, s } of descriptorTestStructures(d.species, d.cutoff, 9)) {
+      const nl = buildNeighborList(s, d.cutoff, { skin: 0.7 });
+      const n = s.length, size = d.size, np = pairCount(nl);
+      const w = new Float64Array(n * size).map(() => rng.normal());
+      const f = new Float64Array(n * size), der = new Float64Array(np * 3 * size);
+      d.computeWithDerivatives(s, nl, { features: f, derivatives: der });
+      const gRef = new Float64Array(3 * np), eRef = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < size; k++) eRef[i] += w[i * size + k]! * f[i * size + k]!;
+        for (let p = nl.offsets[i]!; p < nl.offsets[i + 1]!; p++) for (let a = 0; a < 3; a++) for (let k = 0; k < size; k++) gRef[3 * p + a] += w[i * size + k]! * der[(3 * p + a) * size + k]!;
+      }
+      const scale = (v: Float64Array) => v.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      const diff = (a: Float64Array, b: Float64Array) => a.reduce((m, x, k) => Math.max(m, Math.abs(x - b[k]!)), 0) / scale(a);
+      for (const withFeatures of [true, false]) {
+        const g = new Float64Array(3 * np).fill(NaN), e = new Float64Array(n), f2 = new Float64Array(n * size);
+        d.computeGradient(s, nl, { weights: w }, withFeatures ? { pairGradients: g, energies: e, features: f2 } : { pairGradients: g, energies: e });
+        assert.ok(scale(gRef) > 0, `${label}: vacuous`);
+        assert.ok(diff(gRef, g) < 1e-12, `${label}: pair gradients differ by ${diff(gRef, g)}`);
+        assert.ok(diff(eRef, e) < 1e-12, `${label}: energies differ by ${diff(eRef, e)}`);
+        if (withFeatures) assert.ok(diff(f, f2) < 1e-14, `${label}: features differ`);
+      }
+    }
+  }
 });

@@ -43,7 +43,7 @@ import { ParameterError } from '../core/errors.js';
 import type { NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
 import { COSINE_CUTOFF, cutoffCode, cutoffValueAndDerivative, parseCutoffFunction, type CutoffFunction } from './cutoff.js';
-import type { Descriptor, DescriptorDerivatives } from './descriptor.js';
+import { checkGradientArgs, type Descriptor, type DescriptorDerivatives, type DescriptorGradientOutput, type DescriptorWeights } from './descriptor.js';
 import { checkBuffer, checkInput, normalizeSpecies, speciesTable } from './species.js';
 
 export interface RadialParams {
@@ -133,6 +133,8 @@ export class ACSF implements Descriptor {
   private sdfc = new Float64Array(0);
   private sEx = new Float64Array(0);
   private readonly tmp = new Float64Array(2);
+  private featScratch = new Float64Array(0);
+  private readonly grad: GradMode = { w: new Float64Array(0), rows: null, pg: new Float64Array(0), energies: null, perAtom: false };
 
   constructor(o: ACSFOptions) {
     this.species = normalizeSpecies(o.species, WHO);
@@ -225,11 +227,32 @@ export class ACSF implements Descriptor {
   }
 
   compute(s: Structure, nl: NeighborList, out: Float64Array): void {
-    this.run(s, nl, out, null);
+    this.run(s, nl, out, null, null);
   }
 
   computeWithDerivatives(s: Structure, nl: NeighborList, out: DescriptorDerivatives): void {
-    this.run(s, nl, out.features, out.derivatives);
+    this.run(s, nl, out.features, out.derivatives, null);
+  }
+
+  /**
+   * Contracted gradient (Descriptor contract): the derivative expressions above, each multiplied by
+   * its feature's weight w_i,k and summed into g_p as it is produced (no per-feature array).
+   */
+  computeGradient(s: Structure, nl: NeighborList, w: DescriptorWeights, out: DescriptorGradientOutput): void {
+    const n = s.numbers.length;
+    checkGradientArgs(WHO, n, nl.offsets[n]!, this.size, w, out);
+    let feat = out.features;
+    if (!feat) {
+      if (this.featScratch.length < this.size) this.featScratch = new Float64Array(this.size);
+      feat = this.featScratch;
+    }
+    const g = this.grad;
+    g.w = w.weights;
+    g.rows = w.rows ?? null;
+    g.pg = out.pairGradients;
+    g.energies = out.energies ?? null;
+    g.perAtom = !out.features;
+    this.run(s, nl, feat, null, g);
   }
 
   private ensureScratch(m: number): void {
@@ -245,17 +268,25 @@ export class ACSF implements Descriptor {
     this.sEx = new Float64Array(c * Math.max(1, this.angular.length));
   }
 
-  private run(s: Structure, nl: NeighborList, feat: Float64Array, der: Float64Array | null): void {
+  /**
+   * Features, and either per-feature pair derivatives (`der`) or the weighted contraction (`gm`);
+   * with `gm.perAtom`, `feat` holds one atom's features at a time.
+   */
+  private run(s: Structure, nl: NeighborList, feat: Float64Array, der: Float64Array | null, gm: GradMode | null): void {
     const n = s.numbers.length;
     const size = this.size;
     checkInput(WHO, this.table, this.species, s, nl, this.cutoff);
-    checkBuffer(WHO, 'features', feat, n * size);
+    const perAtom = gm !== null && gm.perAtom;
+    checkBuffer(WHO, 'features', feat, perAtom ? size : n * size);
     const np = nl.offsets[n]!;
     if (der) {
       checkBuffer(WHO, 'derivatives', der, np * 3 * size);
       der.fill(0, 0, np * 3 * size);
     }
-    feat.fill(0, 0, n * size);
+    feat.fill(0, 0, perAtom ? size : n * size);
+    const pg = gm ? gm.pg : null, wt = gm ? gm.w : null, wrows = gm ? gm.rows : null;
+    if (pg) pg.fill(0, 0, 3 * np);
+    let wb = 0;
     const x = s.positions, off = nl.offsets, nb = nl.neighbors, sh = nl.shifts;
     const rc = this.cutoff, rc2 = rc * rc, code = this.fcCode, tmp = this.tmp;
     const table = this.table, numbers = s.numbers;
@@ -289,7 +320,9 @@ export class ACSF implements Descriptor {
         for (let a = 0; a < nA; a++) sEx[m * nA + a] = Math.exp(-aEta[a]! * r2);
         m++;
       }
-      const fb = i * size;
+      const fb = perAtom ? 0 : i * size;
+      if (perAtom && i > 0) feat.fill(0, 0, size);
+      if (wt) wb = (wrows ? wrows[i]! : i) * size;
       // radial G2
       for (let q = 0; q < m; q++) {
         const r = sr[q]!, fc = sfc[q]!, dfc = sdfc[q]!;
@@ -305,10 +338,19 @@ export class ACSF implements Descriptor {
             der[db + g] += dv * ux;
             der[db + size + g] += dv * uy;
             der[db + 2 * size + g] += dv * uz;
+          } else if (pg) {
+            const dv = wt![wb + st[q]! * nR + g]! * e * (dfc - 2 * rEta[g]! * dr * fc);
+            const p3 = 3 * sp[q]!;
+            pg[p3] += dv * ux;
+            pg[p3 + 1] += dv * uy;
+            pg[p3 + 2] += dv * uz;
           }
         }
       }
-      if (nA === 0) continue;
+      if (nA === 0) {
+        if (gm && gm.energies) gm.energies[i] = rowDot(wt!, wb, feat, fb, size);
+        continue;
+      }
       // angular G4/G5 over unordered pairs of short-list entries
       for (let q1 = 0; q1 < m; q1++) {
         const x1 = sd[3 * q1]!, y1 = sd[3 * q1 + 1]!, z1 = sd[3 * q1 + 2]!;
@@ -352,7 +394,7 @@ export class ACSF implements Descriptor {
             if (g4) { E *= e3[aEtaIdx[a]!]!; F *= f3; }
             const T = P * E * F;
             feat[fb + kb + a] += T;
-            if (!der) continue;
+            if (!der && !pg) continue;
             const X = aNorm[a]! * zeta * pw * lam * E * F;
             const PE = P * E;
             const f3v = g4 ? f3 : 1;
@@ -366,6 +408,18 @@ export class ACSF implements Descriptor {
               c2 = -2 * eta * T + h;
             }
             const k = kb + a;
+            if (pg) {
+              const wk = wt![wb + k]!;
+              const p1 = 3 * sp[q1]!, p2 = 3 * sp[q2]!;
+              pg[p1] += wk * (a1 * x1 + b * x2 + c1 * x3);
+              pg[p1 + 1] += wk * (a1 * y1 + b * y2 + c1 * y3);
+              pg[p1 + 2] += wk * (a1 * z1 + b * z2 + c1 * z3);
+              pg[p2] += wk * (a2 * x2 + b * x1 + c2 * x3);
+              pg[p2 + 1] += wk * (a2 * y2 + b * y1 + c2 * y3);
+              pg[p2 + 2] += wk * (a2 * z2 + b * z1 + c2 * z3);
+              continue;
+            }
+            if (!der) continue;
             der[d1b + k] += a1 * x1 + b * x2 + c1 * x3;
             der[d1b + size + k] += a1 * y1 + b * y2 + c1 * y3;
             der[d1b + 2 * size + k] += a1 * z1 + b * z2 + c1 * z3;
@@ -375,6 +429,23 @@ export class ACSF implements Descriptor {
           }
         }
       }
+      if (gm && gm.energies) gm.energies[i] = rowDot(wt!, wb, feat, fb, size);
     }
   }
+}
+
+/** Weighted-contraction mode of `ACSF.run` (reused object, no allocation per call). */
+interface GradMode {
+  w: Float64Array;
+  rows: Int32Array | null;
+  pg: Float64Array;
+  energies: Float64Array | null;
+  /** Features are not returned: `feat` is a one-atom scratch row. */
+  perAtom: boolean;
+}
+
+function rowDot(w: Float64Array, wb: number, f: Float64Array, fb: number, size: number): number {
+  let e = 0;
+  for (let k = 0; k < size; k++) e += w[wb + k]! * f[fb + k]!;
+  return e;
 }

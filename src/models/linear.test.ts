@@ -8,6 +8,9 @@ import type { Potential } from '../potentials/potential.js';
 import { randomStructure } from '../structure/random.js';
 import { Rng } from '../core/rng.js';
 import { ValidationError } from '../core/errors.js';
+import { buildNeighborList } from '../neighbors/build.js';
+import type { Descriptor } from '../descriptors/descriptor.js';
+import type { Structure } from '../structure/structure.js';
 
 const desc = new BodyOrderDescriptor({ species: [14, 32], cutoff: 4.2, maxBodyOrder: 4, nMax: 4, nMax3: 3, lMax3: 2, nMax4: 2, lMax4: 2 });
 
@@ -89,4 +92,67 @@ test('fromJSON names the bad field', () => {
 test('an element outside the descriptor species is rejected naming the atom', () => {
   const pot = new LinearPotential({ descriptor: new BodyOrderDescriptor({ species: [14], cutoff: 4, maxBodyOrder: 2, nMax: 3 }), coefficients: [1, 2, 3] });
   assert.throws(() => pot.compute(sige(10, 6)), /Ge/);
+});
+
+/** The same descriptor without `computeGradient`: LinearPotential then contracts the design rows. */
+function withoutGradient(d: Descriptor): Descriptor {
+  return {
+    name: d.name, cutoff: d.cutoff, species: d.species, size: d.size, toJSON: () => d.toJSON(),
+    compute: (s, nl, out) => d.compute(s, nl, out),
+    computeWithDerivatives: (s, nl, out) => d.computeWithDerivatives(s, nl, out),
+  };
+}
+
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let scale = 0, m = 0;
+  for (let k = 0; k < a.length; k++) scale = Math.max(scale, Math.abs(a[k]!));
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]! - b[k]!));
+  return m / Math.max(scale, 1e-300);
+}
+
+test('the contracted path (computeGradient) equals the design-row path to 1e-12 on random Si and Si-Ge cells, with a skin list', () => {
+  const si = new BodyOrderDescriptor({ species: [14], cutoff: 4.6, nMax: 6, nMax3: 4, lMax3: 3, nMax4: 3, lMax4: 3 });
+  const acsf = ACSF.standard({ species: [14, 32], cutoff: 4.2, nRadial: 3, nAngular: 2 });
+  const cases: { d: Descriptor; s: Structure; e0: number[] }[] = [
+    { d: desc, s: sige(11, 14), e0: [-4.1, -3.7] },
+    { d: si, s: randomStructure({ numbers: [14], n: 16, cell: [7, 0, 0, 0.4, 7.2, 0, 0, 0.3, 6.8], minDistance: 2.1, seed: 12 }), e0: [-4.6] },
+    { d: acsf, s: sige(13, 10), e0: [-4.1, -3.7] },
+  ];
+  for (const { d, s, e0 } of cases) {
+    assert.ok(d.computeGradient, `${d.name} has computeGradient`);
+    const rng = new Rng(17);
+    const c = new Float64Array(d.species.length * d.size).map(() => 0.05 * rng.normal());
+    const fast = new LinearPotential({ descriptor: d, coefficients: c, e0, energyShift: 0.3 });
+    const slow = new LinearPotential({ descriptor: withoutGradient(d), coefficients: c, e0, energyShift: 0.3 });
+    const req = { forces: true, stress: true, energies: true };
+    const a = fast.compute(s, req);
+    const b = slow.compute(s, req);
+    const nl = buildNeighborList(s, d.cutoff, { skin: 0.8 });
+    const a2 = fast.compute(s, req, { neighbors: nl });
+    assert.ok(Math.abs(a.energy - b.energy) <= 1e-12 * Math.abs(b.energy), `${d.name}: energy ${a.energy} vs ${b.energy}`);
+    for (const [name, x, y] of [['forces', a.forces!, b.forces!], ['stress', a.stress!, b.stress!], ['energies', a.energies!, b.energies!], ['forces (skin)', a2.forces!, b.forces!], ['stress (skin)', a2.stress!, b.stress!]] as const) {
+      assert.ok(relDiff(y, x) < 1e-12, `${d.name}: ${name} differ by ${relDiff(y, x)} relative`);
+    }
+    assert.ok(relDiff(b.forces!, new Float64Array(b.forces!.length)) > 0, 'forces not all zero');
+  }
+});
+
+test('the design-row fallback (descriptor without computeGradient) still passes conformance', () => {
+  const rng = new Rng(21);
+  const d = withoutGradient(desc);
+  const pot = new LinearPotential({ descriptor: d, coefficients: new Float64Array(2 * desc.size).map(() => 0.02 * rng.normal()), e0: [-4.1, -3.7] });
+  for (const r of runConformance(pot, sige(22, 10), { forceTol: 1e-6, stressTol: 1e-7, maxFdAtoms: 4 })) assert.ok(r.pass, `${r.check}: ${r.detail} (error ${r.error})`);
+});
+
+test('repeated calls with caller buffers reuse scratch and give identical results (no state leaks between structures)', () => {
+  const pot = randomModel(23);
+  const s1 = sige(24, 14), s2 = sige(25, 9);
+  const r1 = pot.compute(s1, { forces: true, stress: true });
+  const f1 = r1.forces!.slice(), e1 = r1.energy;
+  pot.compute(s2, { forces: true, stress: true });
+  const out = { forces: new Float64Array(3 * s1.length).fill(7), stress: new Float64Array(6) };
+  const r3 = pot.compute(s1, { forces: true, stress: true }, { out });
+  assert.equal(r3.forces, out.forces);
+  assert.equal(r3.energy, e1);
+  assert.deepEqual(Array.from(r3.forces!), Array.from(f1));
 });

@@ -15,9 +15,16 @@
  *   X^F_{(j,a),col} = -dE/dr_j,a per unit theta_col = sum_{p=(i->j), Z_i=z_s} (-D[p]_a,k) + sum_{p=(j->.), Z_j = z_s} D[p]_a,k
  *   X^W_{ab,col}     = sum_{p=(i->.), Z_i=z_s} d_p,a D[p]_b,k          (Voigt xx yy zz yz xz xy)
  *
- * `linearDesign` builds these rows; `LinearPotential.compute` contracts them with theta and the
- * fitter (`training/linear-fit.ts`) puts them into the normal equations: one derivative assembly
- * for prediction and training.
+ * `linearDesign` builds these rows and the fitter (`training/linear-fit.ts`) puts them into the
+ * normal equations. For prediction, `LinearPotential.compute` uses the descriptor's contracted
+ * gradient when it has one (`Descriptor.computeGradient` with per-atom weights w_i = c_{Z_i}), which
+ * gives e_i = c_{Z_i} . B(i) and g_p = sum_k c_{Z_i,k} D[p]_k = theta . (per-pair design entries)
+ * without forming D or X^F:
+ *
+ *   F_i += g_p,   F_j -= g_p,   W_ab += d_p,a g_p,b            (p = (i -> j), d_p = d_ij)
+ *
+ * which is X^F theta and X^W theta summed in a different order (equal to rounding). Without
+ * `computeGradient` it contracts the design rows (the same code as training).
  *
  * | symbol          | variable                                          |
  * |-----------------|---------------------------------------------------|
@@ -28,10 +35,12 @@
  * | X^F             | design.forces ((3N) x ncol, row 3j + a)            |
  * | X^W             | design.virial (6 x ncol)                           |
  * | n_z             | design.counts[s] (atoms of species s)              |
+ * | g_p             | pairGrad[3p + a] (contracted path)                 |
+ * | s(i)            | rows[i] (species index of atom i)                  |
  */
 import { ParameterError, ValidationError } from '../core/errors.js';
-import { symbolOf } from '../core/elements.js';
-import type { Descriptor } from '../descriptors/descriptor.js';
+import { MAX_Z, symbolOf } from '../core/elements.js';
+import type { Descriptor, DescriptorGradientOutput, DescriptorWeights } from '../descriptors/descriptor.js';
 import { descriptorFromJSON } from '../descriptors/registry.js';
 import { pairCount, type NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
@@ -207,6 +216,14 @@ export class LinearPotential {
   readonly energyShift: number;
   readonly offsetDetermined: boolean;
   readonly training: TrainingInfo | undefined;
+  /** Species index by Z (-1: not a species of the model). */
+  private readonly zIndex: Int32Array;
+  // scratch of the contracted path, grown when needed (no allocation per call once sized)
+  private rows = new Int32Array(0);
+  private pairGrad = new Float64Array(0);
+  private atomEnergy = new Float64Array(0);
+  private readonly gw: DescriptorWeights;
+  private readonly gout: DescriptorGradientOutput = { pairGradients: new Float64Array(0), energies: new Float64Array(0) };
 
   constructor(o: LinearPotentialOptions) {
     const d = o.descriptor;
@@ -231,22 +248,101 @@ export class LinearPotential {
     if (!Number.isFinite(this.energyShift)) throw new ParameterError(`LinearPotential: energyShift is ${this.energyShift}`);
     this.offsetDetermined = o.offsetDetermined ?? true;
     this.training = o.training;
+    this.zIndex = new Int32Array(MAX_Z + 1).fill(-1);
+    this.species.forEach((z, k) => (this.zIndex[z] = k));
+    this.gw = { weights: this.coefficients, rows: this.rows };
   }
 
   /**
-   * Energy, forces (F = X^F theta), stress (sigma = X^W theta / V) and per-atom energies, with the
+   * Energy, forces (F = X^F theta), stress (sigma = X^W theta / V) and per-atom energies (through
+   * the descriptor's contracted gradient when it has one; see the module comment), with the
    * input checks of every built-in potential (finite coordinates, valid cell, known elements, no
    * overlapping atoms, a neighbour list of sufficient range, finite energy).
    */
   compute(s: Structure, request: Request = { forces: true, stress: false, energies: false }, ctx?: Context): Result {
     const req = request;
-    const n = s.length;
     assertValidStructure(s);
     assertStressPeriodic(s, req);
+    const nl = neighborsFor(s, this.cutoff, this.name, ctx?.neighbors);
+    const out = outputBuffers(s.length, req, ctx?.out);
+    if (this.descriptor.computeGradient) return this.computeContracted(s, nl, out);
+    return this.computeDesign(s, nl, out);
+  }
+
+  /** The contracted path (module comment): one descriptor pass, no per-feature derivatives. */
+  private computeContracted(s: Structure, nl: NeighborList, out: { forces: Float64Array | undefined; stress: Float64Array | undefined; energies: Float64Array | undefined }): Result {
+    const n = s.length;
+    const np = pairCount(nl);
+    if (this.rows.length < n) {
+      this.rows = new Int32Array(Math.max(n, 2 * this.rows.length));
+      this.atomEnergy = new Float64Array(this.rows.length);
+      this.gw.rows = this.rows;
+    }
+    if (this.pairGrad.length < 3 * np) this.pairGrad = new Float64Array(Math.max(3 * np, 2 * this.pairGrad.length));
+    const rows = this.rows, eAtom = this.atomEnergy, g = this.pairGrad, zIndex = this.zIndex;
+    for (let i = 0; i < n; i++) {
+      const k = zIndex[s.numbers[i]!] ?? -1;
+      if (k < 0) throw new ParameterError(`${this.name}: atom ${i} is ${symbolOf(s.numbers[i]!)}, which is not among the species ${this.species.map(symbolOf).join(', ')}`);
+      rows[i] = k;
+    }
+    const gout = this.gout;
+    gout.pairGradients = g;
+    gout.energies = eAtom;
+    this.descriptor.computeGradient!(s, nl, this.gw, gout);
+    const e0 = this.e0;
+    let energy = this.energyShift;
+    for (let i = 0; i < n; i++) energy += eAtom[i]! + e0[rows[i]!]!;
+    if (!Number.isFinite(energy)) throw new ValidationError(`${this.name} produced a non-finite energy (${energy}); check the structure and coefficients`);
+    const res: Result = { energy };
+    const { forces, stress, energies } = out;
+    if (forces || stress) {
+      const x = s.positions, { offsets, neighbors, shifts } = nl;
+      let w0 = 0, w1 = 0, w2 = 0, w3 = 0, w4 = 0, w5 = 0;
+      for (let i = 0; i < n; i++) {
+        const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
+        let fx = 0, fy = 0, fz = 0;
+        for (let p = offsets[i]!; p < offsets[i + 1]!; p++) {
+          const gx = g[3 * p]!, gy = g[3 * p + 1]!, gz = g[3 * p + 2]!;
+          if (gx === 0 && gy === 0 && gz === 0) continue;
+          const j = neighbors[p]!;
+          fx += gx; fy += gy; fz += gz;
+          if (forces) {
+            forces[3 * j] -= gx;
+            forces[3 * j + 1] -= gy;
+            forces[3 * j + 2] -= gz;
+          }
+          if (stress) {
+            const dx = x[3 * j]! + shifts[3 * p]! - xi, dy = x[3 * j + 1]! + shifts[3 * p + 1]! - yi, dz = x[3 * j + 2]! + shifts[3 * p + 2]! - zi;
+            w0 += dx * gx; w1 += dy * gy; w2 += dz * gz; w3 += dy * gz; w4 += dx * gz; w5 += dx * gy;
+          }
+        }
+        if (forces) {
+          forces[3 * i] += fx;
+          forces[3 * i + 1] += fy;
+          forces[3 * i + 2] += fz;
+        }
+      }
+      if (forces) res.forces = forces;
+      if (stress) {
+        const iv = 1 / volume(s.cell);
+        stress[0] = w0 * iv; stress[1] = w1 * iv; stress[2] = w2 * iv; stress[3] = w3 * iv; stress[4] = w4 * iv; stress[5] = w5 * iv;
+        res.stress = stress;
+      }
+    }
+    if (energies) {
+      const shift = n > 0 ? this.energyShift / n : 0;
+      for (let i = 0; i < n; i++) energies[i] = eAtom[i]! + e0[rows[i]!]! + shift;
+      res.energies = energies;
+    }
+    return res;
+  }
+
+  /** The design-row path: F = X^F theta, sigma = X^W theta / V (descriptors without computeGradient). */
+  private computeDesign(s: Structure, nl: NeighborList, out: { forces: Float64Array | undefined; stress: Float64Array | undefined; energies: Float64Array | undefined }): Result {
+    const n = s.length;
     const d = this.descriptor;
     const sp = speciesIndices(d.species, s, this.name);
-    const nl = neighborsFor(s, this.cutoff, this.name, ctx?.neighbors);
-    const { forces, stress, energies } = outputBuffers(n, req, ctx?.out);
+    const { forces, stress, energies } = out;
     const design = linearDesign(d, s, nl, { forces: !!forces, virial: !!stress });
     const theta = this.coefficients;
     const ncol = design.ncol;
