@@ -7,8 +7,10 @@ import { calcCommand } from './calc.js';
 import { convertCommand } from './convert-command.js';
 import { analyzeCommand } from './analyze.js';
 import { demoCommand } from './demo.js';
+import { evalCommand } from './eval.js';
 import { mdCommand } from './md.js';
 import { optCommand } from './opt.js';
+import { trainCommand } from './train.js';
 
 export const VERSION = '0.1.0';
 
@@ -24,7 +26,7 @@ export function buildProgram(): Command {
   program
     .command('calc')
     .description('Compute energy, forces and stress for every frame of a file with a potential; write extended XYZ (or any writable format).')
-    .requiredOption('-p, --potential <spec>', 'potential: lj|morse|sw|tersoff|eam[:FILE][,k=v...]  e.g. sw:/usr/share/lammps/potentials/Si.sw or lj:sigma=3.4,epsilon=0.0104,cutoff=8.5')
+    .requiredOption('-p, --potential <spec>', 'potential: lj|morse|sw|tersoff|eam[:FILE][,k=v...], a model file MODEL.json (or model:FILE) from mlpot train, or a sum A+B  e.g. sw:/usr/share/lammps/potentials/Si.sw or lj:sigma=3.4,epsilon=0.0104,cutoff=8.5')
     .requiredOption('-i, --input <file>', 'input structures (format from the extension, or --from)')
     .requiredOption('-o, --output <file>', 'output file (extended XYZ from .xyz/.extxyz, or --to)')
     .option('--from <format>', 'input format (extxyz, xyz, vasp, lammps-data, mlearn, deepmd)')
@@ -108,6 +110,43 @@ export function buildProgram(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       await optCommand(opts);
+    });
+
+  program
+    .command('train')
+    .description('Fit a linear potential from a YAML config; write the model JSON (usable as -p MODEL.json) and a report directory (error table, parity plots, error histogram).')
+    .option('-c, --config <file>', 'YAML config: seed, data {train, test, test_fraction}, model {type, descriptor, offset}, fit {weights, energy_per_atom, lambda | lambdas, folds, cv_metric}, output {model, report}; see docs/training.md')
+    .option('-o, --output <file>', 'model file (default: output.model, else <config name>.model.json next to the config)')
+    .option('--report <dir>', 'report directory (default: output.report, else <model path without .json>-report)')
+    .option('--data <file>', 'training data file, replaces data.train (format from the extension, labels chosen automatically)')
+    .option('--no-progress', 'no progress output')
+    .option('--json', 'print a JSON summary (model, report, metrics) instead of the table')
+    .addHelpText('after', `
+Example:
+  mlpot calc -p sw -i examples/si.xyz -o /tmp/si-labelled.xyz
+  mlpot train -c examples/train/si-sw.yaml --data /tmp/si-labelled.xyz -o /tmp/si.model.json
+
+Labels: REF_energy / REF_forces / REF_stress when present, else energy / forces / stress (as written
+by mlpot calc); name them per data entry with labels: {energy: KEY, forces: KEY, stress: KEY}.`)
+    .action(async (opts) => {
+      await trainCommand(opts);
+    });
+
+  program
+    .command('eval')
+    .description('Error metrics of a model (or any potential spec) against the labels of a data file: energy MAE/RMSE per atom, force MAE/RMSE per component.')
+    .requiredOption('-m, --model <file>', 'model file from mlpot train (MODEL.json) or any potential spec (see mlpot calc --help)')
+    .requiredOption('-i, --input <file>', 'data with reference labels (format from the extension, or --from)')
+    .option('--from <format>', 'input format (extxyz, xyz, vasp, lammps-data, mlearn, deepmd)')
+    .option('--energy-key <key>', 'info key of the reference energy (default: REF_energy if present, else energy)')
+    .option('--forces-key <key>', 'per-atom key of the reference forces (default: REF_forces if present, else forces)')
+    .option('--no-progress', 'no progress output')
+    .option('--json', 'print one JSON object: n_structures, n_atoms, energy_mae, energy_rmse (eV/atom), force_mae, force_rmse (eV/Å), ...')
+    .addHelpText('after', `
+Example:
+  mlpot eval -m /tmp/si.model.json -i /tmp/si-labelled.xyz --json`)
+    .action(async (opts) => {
+      await evalCommand(opts);
     });
 
   program

@@ -9,5 +9,5 @@ export { Eam, type EamTables } from './eam.js';
 export { HarmonicRestraints, type Restraint, type PositionRestraint, type DistanceRestraint, type AngleRestraint, type DihedralRestraint } from './restraints.js';
 export { SumPotential, ScaledPotential, mix } from './compose.js';
 export * from './conformance.js';
-export { createPotential, createPotentialFromSpec, POTENTIAL_NAMES, type FileReader } from './registry.js';
+export { createPotential, createPotentialFromSpec, isModelSpec, loadModelPotential, POTENTIAL_NAMES, type FileReader } from './registry.js';
 export { parsePotentialSpec, parsePotentialSpecs, type PotentialSpec } from './spec.js';

@@ -2,14 +2,20 @@
  * Built-in potentials by name: the factory behind `-p SPEC` on the command line.
  * Parameter files are passed in as text (`files`), so this runs in a browser too;
  * the Node adapter (src/node/potentials.ts) reads them from disk.
+ *
+ * Fitted models (files written by `mlpot train`) are potentials too: a term whose text ends in
+ * `.json` (`Si.model.json`) or starts with `model:` (`model:Si.model.json`) is read through the
+ * same `FileReader` and rebuilt by `modelFromJSON`; it can be a term of a sum
+ * (`Si.model.json+lj:sigma=3,epsilon=0.001`). Model file paths must not contain `+`.
  */
 import { ValidationError } from '../core/errors.js';
+import { modelFromText } from '../models/registry.js';
 import { SumPotential } from './compose.js';
 import { Eam } from './eam.js';
 import { LennardJones } from './lj.js';
 import { Morse } from './morse.js';
 import type { Potential } from './potential.js';
-import { assertKnownParams, numParam, parsePotentialSpecs, type PotentialSpec } from './spec.js';
+import { assertKnownParams, numParam, parsePotentialSpec, parsePotentialSpecs, type PotentialSpec } from './spec.js';
 import { StillingerWeber } from './sw.js';
 import { Tersoff } from './tersoff.js';
 
@@ -39,7 +45,24 @@ export function elementsInLammpsFile(text: string): string[] {
   return seen;
 }
 
+/** True for a spec term naming a model file: `model:PATH` or a path ending in `.json`. */
+export function isModelSpec(term: string): boolean {
+  const t = term.trim();
+  return /^model:/i.test(t) || /\.json$/i.test(t);
+}
+
+/** A fitted model file (JSON text from `readFile(path)`) as a Potential. */
+export function loadModelPotential(path: string, readFile: FileReader): Potential {
+  const model: Potential = modelFromText(readFile(path), `model file ${path}`);
+  return model;
+}
+
 export function createPotentialFromSpec(spec: PotentialSpec, readFile: FileReader): Potential {
+  if (spec.name === 'model') {
+    assertKnownParams(spec, []);
+    if (spec.file === undefined) throw new ValidationError('model: needs a model file, e.g. model:Si.model.json (written by mlpot train)');
+    return loadModelPotential(spec.file, readFile);
+  }
   const text = spec.file !== undefined ? readFile(spec.file) : undefined;
   switch (spec.name) {
     case 'lj': {
@@ -79,7 +102,7 @@ export function createPotentialFromSpec(spec: PotentialSpec, readFile: FileReade
       return isSetfl ? Eam.fromSetfl(text, elementsParam(spec)) : Eam.fromFuncfl(text);
     }
     default:
-      throw new ValidationError(`unknown potential "${spec.name}"; built-ins: ${POTENTIAL_NAMES.join(', ')}`);
+      throw new ValidationError(`unknown potential "${spec.name}"; built-ins: ${POTENTIAL_NAMES.join(', ')}; or a model file written by mlpot train (NAME.json or model:FILE)`);
   }
 }
 
@@ -91,9 +114,18 @@ function looksLikeSetfl(text: string): boolean {
   return Number.isInteger(n) && n >= 1 && l4.length === n + 1 && l4.slice(1).every((w) => /^[A-Z][a-z]?$/.test(w));
 }
 
-/** Build a potential (or a sum) from a spec string such as "sw", "lj:sigma=3.4,epsilon=0.0104", "sw:Si.sw". */
+/**
+ * Build a potential (or a sum) from a spec string such as "sw", "lj:sigma=3.4,epsilon=0.0104",
+ * "sw:Si.sw", "Si.model.json" or "model:Si.model.json+lj:sigma=3,epsilon=0.001".
+ */
 export function createPotential(specText: string, readFile: FileReader): Potential {
-  const specs = parsePotentialSpecs(specText);
-  const terms = specs.map((s) => createPotentialFromSpec(s, readFile));
+  const raw = specText.split('+').map((t) => t.trim());
+  if (raw.some((t) => t === '')) parsePotentialSpecs(specText); // throws the "empty term" error
+  const terms = raw.map((t) => {
+    if (!isModelSpec(t)) return createPotentialFromSpec(parsePotentialSpec(t), readFile);
+    const path = t.replace(/^model:/i, '').trim();
+    if (path === '') throw new ValidationError(`potential "${t}": model: needs a model file, e.g. model:Si.model.json (written by mlpot train)`);
+    return loadModelPotential(path, readFile);
+  });
   return terms.length === 1 ? terms[0]! : new SumPotential(terms);
 }

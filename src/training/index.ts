@@ -1,3 +1,5 @@
 export { makeDataset, shuffledIndices, trainTestSplit, kFold, type TrainingRecord, type DatasetOptions } from './dataset.js';
 export { computeMetrics, evaluatePotential, type MetricsRecord, type MetricSample } from './metrics.js';
 export { fitLinear, type LinearFitOptions, type LinearFitReport, type LinearFitResult, type LambdaPoint, type LossWeights, type OffsetMode } from './linear-fit.js';
+export { paritySVG, histogramSVG, niceTicks, thinIndices, escapeXml, type ParitySeries, type ParityPlotOptions, type HistogramSeries, type HistogramOptions } from './plots.js';
+export { svgProblems } from './svg-check.js';

@@ -1,0 +1,189 @@
+/**
+ * `mlpot train` in-process: config loading (errors naming key path, file and line; environment
+ * expansion; path resolution), a fit of Stillinger-Weber silicon with every report file, the w_E = 0
+ * report, the label-key choice, and fitted models as potentials (alone and in a sum).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chooseLabelKeys, loadTrainConfig, runTrainJob, type TrainReport } from './train.js';
+import { ConfigError } from './config.js';
+import { writeStructures } from '../node/files.js';
+import { loadPotential } from '../node/potentials.js';
+import { bulk, perturbCell, rattle } from '../structure/builders.js';
+import { repeat } from '../structure/repeat.js';
+import { floatArray, type Structure } from '../structure/structure.js';
+import { Rng } from '../core/rng.js';
+import { StillingerWeber } from '../potentials/sw.js';
+import { LennardJones } from '../potentials/lj.js';
+import { svgProblems } from '../training/svg-check.js';
+import { evaluatePotential } from '../training/metrics.js';
+import { makeDataset } from '../training/dataset.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mlpot-train-'));
+
+/** Strained, rattled 8- and 16-atom diamond Si cells labelled with SW under REF_* keys. */
+function swFrames(count: number, seed: number): Structure[] {
+  const sw = StillingerWeber.silicon();
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, (_, k) => {
+    const base = bulk('Si', 'diamond', { a: 5.431 * (0.97 + 0.005 * k), cubic: true });
+    const s = rattle(perturbCell(k % 2 ? repeat(base, [2, 1, 1]) : base, 0.02, rng), 0.12, rng);
+    const r = sw.compute(s, { forces: true, stress: true });
+    s.info['REF_energy'] = r.energy;
+    s.setArray('REF_forces', floatArray(Float64Array.from(r.forces!), 3));
+    s.info['REF_stress'] = Array.from(r.stress!);
+    return s;
+  });
+}
+
+const data = join(dir, 'data');
+mkdirSync(data);
+const trainFrames = swFrames(10, 7);
+const testFrames = swFrames(3, 8);
+await writeStructures(join(data, 'train.extxyz'), trainFrames);
+await writeStructures(join(data, 'test.extxyz'), testFrames);
+
+const DESCRIPTOR = `  descriptor:
+    type: body-order
+    cutoff: 3.8
+    r_min: 1.5
+    max_body_order: 3
+    n_max: 8
+    n_max3: 4
+    l_max3: 3`;
+
+function config(name: string, body: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, body);
+  return p;
+}
+
+test('config errors name the key path, the file and the line', () => {
+  const p = config('bad.yaml', `data:\n  train: data/train.extxyz\nmodel:\n  descriptor:\n    type: body-order\n    cutof: 3.8\n  offset: per-atom\nfit:\n  lambda: small\n  wieghts: {energy: 1}\n`);
+  assert.throws(() => loadTrainConfig(p), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    const m = e.message;
+    assert.match(m, /unknown key "model\.descriptor\.cutof" \(.*bad\.yaml line 6\); did you mean "cutoff"\?/);
+    assert.match(m, /missing required key "model\.descriptor\.cutoff" \(.*bad\.yaml line 4\)/);
+    assert.match(m, /key "model\.offset" \(.*bad\.yaml line 7\) must be one of "per-element", "global", "none"/);
+    assert.match(m, /key "fit\.lambda" \(.*bad\.yaml line 9\) must be number/);
+    assert.match(m, /unknown key "fit\.wieghts" \(.*bad\.yaml line 10\); did you mean "weights"\?/);
+    return true;
+  });
+  const gp = config('gp.yaml', `data: {train: data/train.extxyz}\nmodel:\n  type: gp\n  descriptor: {type: acsf, cutoff: 4}\n`);
+  assert.throws(() => loadTrainConfig(gp), /key "model\.type" \(.*gp\.yaml line 3\) is "gp"; mlpot train fits: linear \("gp" is planned/);
+  const foreign = config('foreign.yaml', `data: {train: data/train.extxyz}\nmodel:\n  descriptor:\n    type: body-order\n    cutoff: 4\n    n_radial: 6\n`);
+  assert.throws(() => loadTrainConfig(foreign), /key "model\.descriptor\.n_radial" \(.*foreign\.yaml line 6\) does not apply to descriptor type "body-order"/);
+  const both = config('both.yaml', `data: {train: data/train.extxyz}\nmodel: {descriptor: {type: acsf, cutoff: 4}}\nfit: {lambda: 1.0e-8, lambdas: [1.0e-8]}\n`);
+  assert.throws(() => loadTrainConfig(both), /"fit\.lambda" .* and "fit\.lambdas" .*: give one/);
+  const env = config('env.yaml', `data: {train: "\${MLPOT_TEST_UNSET_DIR}/train.extxyz"}\nmodel: {descriptor: {type: acsf, cutoff: 4}}\n`);
+  assert.throws(() => loadTrainConfig(env, {}, {}), /key "data\.train" \(.*env\.yaml line 1\): environment variable MLPOT_TEST_UNSET_DIR is not set/);
+});
+
+test('config paths: ${VAR:-default} expansion, resolution against the config directory, defaults for outputs, --data and -o', () => {
+  mkdirSync(join(dir, 'cfg'), { recursive: true });
+  const p = config('cfg/si.yaml', `data:\n  train: "\${MLPOT_TEST_DATA:-../data}/train.extxyz"\n  test: {path: "\${MLPOT_TEST_DATA:-../data}/test.extxyz", labels: {energy: E}}\nmodel:\n${DESCRIPTOR}\n`);
+  const c = loadTrainConfig(p, {}, {});
+  assert.equal(c.data.train.path, join(dir, 'data', 'train.extxyz'));
+  assert.equal(c.data.test!.labels!.energy, 'E');
+  assert.equal(c.output.model, join(dir, 'cfg', 'si.model.json'));
+  assert.equal(c.output.report, join(dir, 'cfg', 'si.model-report'));
+  assert.deepEqual(c.fit.weights, { energy: 1, forces: 1, stress: 0 });
+  assert.equal(c.seed, 0);
+  const c2 = loadTrainConfig(p, { data: 'x.extxyz', output: 'out/m.json' }, { MLPOT_TEST_DATA: '/somewhere' });
+  assert.equal(c2.data.train.path, join(process.cwd(), 'x.extxyz'));
+  assert.equal(c2.data.test!.path, '/somewhere/test.extxyz');
+  assert.equal(c2.output.model, join(process.cwd(), 'out', 'm.json'));
+  assert.equal(c2.output.report, join(process.cwd(), 'out', 'm-report'));
+});
+
+let fitted: Awaited<ReturnType<typeof runTrainJob>> | undefined;
+
+test('train fits SW silicon: model file, report.json/md and well-formed SVGs; held-out force RMSE small; the model file is a potential', async () => {
+  const p = config('si.yaml', `seed: 3\ndata:\n  train: data/train.extxyz\n  test: data/test.extxyz\nmodel:\n  type: linear\n${DESCRIPTOR}\nfit:\n  lambdas: [1.0e-10, 1.0e-8, 1.0e-6]\n  folds: 3\noutput:\n  model: out/si.model.json\n`);
+  const c = loadTrainConfig(p);
+  const res = await runTrainJob(c, { print: false, progress: false });
+  fitted = res;
+  assert.equal(res.modelPath, join(dir, 'out', 'si.model.json'));
+  for (const f of ['report.json', 'report.md', 'parity-energy.svg', 'parity-forces.svg', 'error-histogram.svg']) assert.ok(existsSync(join(res.reportDir, f)), f);
+  for (const f of ['parity-energy.svg', 'parity-forces.svg', 'error-histogram.svg']) assert.deepEqual(svgProblems(readFileSync(join(res.reportDir, f), 'utf8')), [], f);
+  const rep = JSON.parse(readFileSync(join(res.reportDir, 'report.json'), 'utf8')) as TrainReport;
+  // force RMSE against the scale of the forces (~3 eV/Å per component here)
+  assert.ok(rep.metrics.train.force_rmse! < 0.05, `train force RMSE ${rep.metrics.train.force_rmse}`);
+  assert.ok(rep.metrics.test!.force_rmse! < 0.05, `test force RMSE ${rep.metrics.test!.force_rmse}`);
+  assert.ok(rep.metrics.test!.energy_rmse! < 0.01, `test energy RMSE ${rep.metrics.test!.energy_rmse} eV/atom`);
+  assert.equal(rep.metrics.cv!.folds, 3);
+  assert.equal(rep.fit.lambdaPath.length, 3);
+  // the saved model (rebuilt from its JSON) reproduces the fit's own train metrics
+  for (const k of ['energy_mae', 'energy_rmse', 'force_mae', 'force_rmse'] as const) {
+    assert.ok(Math.abs(rep.metrics.train[k]! - rep.fit.metrics.train[k]!) <= 1e-9 * rep.fit.metrics.train[k]!, k);
+  }
+  assert.ok(rep.fit_time_s > 0 && rep.total_time_s >= rep.fit_time_s);
+  assert.equal(rep.config.seed, 3);
+  const md = readFileSync(join(res.reportDir, 'report.md'), 'utf8');
+  assert.match(md, /\| train \| 10 \| 120 \|/);
+  assert.match(md, /\| test \| 3 \| 32 \|/);
+  assert.match(md, /\| CV \(3-fold\) \|/);
+  assert.match(md, /### Lambda path/);
+  assert.doesNotMatch(md, /known only up to a constant/);
+  // the model file as a potential: same numbers as evaluatePotential on the returned model
+  const pot = loadPotential(res.modelPath);
+  const recs = makeDataset(testFrames);
+  assert.deepEqual(evaluatePotential(pot, recs), rep.metrics.test);
+});
+
+test('a model file is a term of a sum: model.json+lj equals model plus LJ', () => {
+  assert.ok(fitted, 'the fit test ran first');
+  const lj = new LennardJones({ epsilon: 0.001, sigma: 2.5, cutoff: 5, shift: true });
+  const sum = loadPotential(`${fitted.modelPath}+lj:epsilon=0.001,sigma=2.5,cutoff=5`);
+  const viaPrefix = loadPotential(`model:${fitted.modelPath}`);
+  const s = testFrames[1]!;
+  const a = sum.compute(s, { forces: true, stress: true });
+  const m = fitted.model.compute(s, { forces: true, stress: true });
+  const l = lj.compute(s, { forces: true, stress: true });
+  assert.ok(Math.abs(a.energy - (m.energy + l.energy)) < 1e-9);
+  for (let k = 0; k < a.forces!.length; k++) assert.ok(Math.abs(a.forces![k]! - (m.forces![k]! + l.forces![k]!)) < 1e-9);
+  assert.equal(viaPrefix.compute(s).energy, m.energy);
+  assert.throws(() => loadPotential(join(dir, 'missing.model.json')), /model file ".*missing\.model\.json" not found/);
+  assert.throws(() => loadPotential(join(dir, 'data', 'train.extxyz') + '.json'), /not found/);
+});
+
+test('w_E = 0: the report says energies are known only up to a constant, energy errors have the offset removed', async () => {
+  const p = config('fonly.yaml', `data: {train: data/train.extxyz}\nmodel:\n${DESCRIPTOR}\nfit:\n  weights: {energy: 0, forces: 1}\n  lambda: 1.0e-8\n`);
+  const res = await runTrainJob(loadTrainConfig(p), { print: false, progress: false });
+  const rep = JSON.parse(readFileSync(join(res.reportDir, 'report.json'), 'utf8')) as TrainReport;
+  assert.equal(rep.fit.offsetDetermined, false);
+  assert.equal(rep.metrics.train.energy_offset_removed, true);
+  // energies from forces alone: the offset-free error is small against the spread of E/N in the data
+  const epa = trainFrames.map((s) => (s.info['REF_energy'] as number) / s.length);
+  const mean = epa.reduce((a, b) => a + b, 0) / epa.length;
+  const std = Math.sqrt(epa.reduce((a, b) => a + (b - mean) ** 2, 0) / epa.length);
+  assert.ok(rep.metrics.train.energy_rmse! < 0.25 * std, `offset-free energy RMSE ${rep.metrics.train.energy_rmse} eV/atom, spread ${std}`);
+  const md = readFileSync(join(res.reportDir, 'report.md'), 'utf8');
+  assert.match(md, /Energies are known only up to a constant \(w_E = 0\)/);
+  assert.match(readFileSync(join(res.reportDir, 'parity-energy.svg'), 'utf8'), /mean offset removed: w_E = 0/);
+  assert.equal(JSON.parse(readFileSync(res.modelPath, 'utf8')).offsetDetermined, false);
+});
+
+test('label keys: REF_* when present, else the plain keys with a note, explicit keys win', () => {
+  const withRef = trainFrames.slice(0, 2);
+  assert.deepEqual(chooseLabelKeys(withRef).keys, { energy: 'REF_energy', forces: 'REF_forces', stress: 'REF_stress' });
+  const plain = withRef.map((s) => {
+    const c = s.clone();
+    c.info['energy'] = c.info['REF_energy']!;
+    delete c.info['REF_energy'];
+    c.arrays['forces'] = c.arrays['REF_forces']!;
+    delete c.arrays['REF_forces'];
+    return c;
+  });
+  const r = chooseLabelKeys(plain, {}, 'f.xyz');
+  assert.equal(r.keys.energy, 'energy');
+  assert.equal(r.keys.forces, 'forces');
+  assert.equal(r.keys.stress, 'REF_stress');
+  assert.equal(r.notes.length, 2);
+  assert.match(r.notes[0]!, /f\.xyz: no "REF_energy" labels; reading "energy" as the reference energy \(in a file written by mlpot calc these are that potential's predictions\)/);
+  assert.equal(chooseLabelKeys(plain, { energy: 'E_dft' }).keys.energy, 'E_dft');
+});

@@ -1,0 +1,808 @@
+/**
+ * `mlpot train -c train.yaml [-o MODEL.json]`: fit a linear potential from a YAML config and write
+ * the model file and a report directory.
+ *
+ * Config (snake_case keys; see docs/training.md "Command line"):
+ *
+ *   seed, data {train, test, test_fraction}, model {type, descriptor {...}, offset},
+ *   fit {weights {energy, forces, stress}, energy_per_atom, lambda | lambdas, folds, cv_metric},
+ *   output {model, report}
+ *
+ * A data entry is a path or {path, format, labels: {energy, forces, stress}}. Paths expand
+ * `${NAME}` / `${NAME:-default}` from the environment and resolve against the config's directory;
+ * `--data PATH` replaces data.train (relative to the working directory). Output paths resolve
+ * against the config's directory; `-o` / `--report` (relative to the working directory) override.
+ *
+ * Labels: unless a data entry names its keys, each key is chosen per file: `REF_<key>` if any frame
+ * has it, else the plain key (`energy`, `forces`, `stress`) if any frame has that, with a note on
+ * stderr, because plain keys are prediction keys: in a file written by `mlpot calc` they hold the
+ * predictions of the potential used there (which is how `calc -p sw` labels a data set).
+ *
+ * Report directory: report.json (fit report, metrics of every set, fit time, resolved config),
+ * report.md (error table, lambda path, solver, warnings), parity-energy.svg, parity-forces.svg,
+ * error-histogram.svg. The same error table is printed on stdout.
+ *
+ * Errors in the config name the key path (e.g. `model.descriptor.cutof`), the file and the line.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { atomicNumber, symbolOf } from '../core/elements.js';
+import { MlpotError, ValidationError } from '../core/errors.js';
+import { ACSF, type ACSFStandardOptions } from '../descriptors/acsf.js';
+import { BodyOrderDescriptor, type BodyOrderOptions } from '../descriptors/body-order.js';
+import type { Descriptor, DescriptorDerivatives } from '../descriptors/descriptor.js';
+import type { LabelKeys } from '../io/labels.js';
+import { modelFromJSON, type FittedModel } from '../models/registry.js';
+import type { NeighborList } from '../neighbors/neighbor-list.js';
+import type { Structure } from '../structure/structure.js';
+import { makeDataset, trainTestSplit, type TrainingRecord } from '../training/dataset.js';
+import { fitLinear, type LinearFitOptions, type LinearFitReport, type OffsetMode } from '../training/linear-fit.js';
+import { computeMetrics, type MetricSample, type MetricsRecord } from '../training/metrics.js';
+import { histogramSVG, paritySVG } from '../training/plots.js';
+import { readStructures } from '../node/files.js';
+import { ConfigError, snakeKey } from './config.js';
+import { VERSION } from './main.js';
+import { createProgress, type Progress } from './progress.js';
+
+// ---------------------------------------------------------------- config types and schema
+
+export interface DataSourceConfig {
+  path: string;
+  /** Format name (default: from the file name). */
+  format?: string;
+  /** Label keys (default: chosen per file, see the module comment). */
+  labels?: Partial<LabelKeys>;
+}
+
+export interface DescriptorConfig {
+  type: 'body-order' | 'acsf';
+  cutoff: number;
+  /** Element symbols or atomic numbers (default: every element of the training data). */
+  species?: (string | number)[];
+  r_min?: number;
+  cutoff_function?: 'cosine' | 'polynomial';
+  // body-order
+  max_body_order?: number;
+  n_max?: number;
+  n_max3?: number;
+  l_max3?: number;
+  n_max4?: number;
+  l_max4?: number;
+  // acsf (ACSF.standard)
+  n_radial?: number;
+  n_angular?: number;
+  zetas?: number[];
+  angular_kind?: 'G4' | 'G5';
+}
+
+export interface TrainConfig {
+  seed: number;
+  data: { train: DataSourceConfig; test?: DataSourceConfig; test_fraction?: number };
+  model: { type: 'linear'; descriptor: DescriptorConfig; offset: OffsetMode };
+  fit: {
+    weights: { energy: number; forces: number; stress: number };
+    energy_per_atom: boolean;
+    lambda?: number;
+    lambdas?: number[];
+    folds: number;
+    cv_metric: 'loss' | 'force_rmse';
+  };
+  output: { model?: string; report?: string };
+}
+
+/** Model types `mlpot train` fits now (others are rejected with a clear error). */
+export const TRAINABLE_MODEL_TYPES = ['linear'] as const;
+
+const BODY_ORDER_KEYS = ['max_body_order', 'n_max', 'n_max3', 'l_max3', 'n_max4', 'l_max4'] as const;
+const ACSF_KEYS = ['n_radial', 'n_angular', 'zetas', 'angular_kind'] as const;
+
+const LABELS_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { energy: { type: 'string', minLength: 1 }, forces: { type: 'string', minLength: 1 }, stress: { type: 'string', minLength: 1 } },
+} as const;
+
+const SOURCE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['path'],
+  properties: { path: { type: 'string', minLength: 1 }, format: { type: 'string', minLength: 1 }, labels: LABELS_SCHEMA },
+} as const;
+
+const posInt = { type: 'integer', minimum: 1 } as const;
+
+/** JSON schema of train.yaml (after a string data entry is turned into {path}). */
+export const TRAIN_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['data', 'model'],
+  properties: {
+    seed: { type: 'integer', default: 0 },
+    data: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['train'],
+      properties: {
+        train: SOURCE_SCHEMA,
+        test: SOURCE_SCHEMA,
+        test_fraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+      },
+    },
+    model: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['descriptor'],
+      properties: {
+        type: { type: 'string', default: 'linear' },
+        descriptor: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type', 'cutoff'],
+          properties: {
+            type: { type: 'string', enum: ['body-order', 'acsf'] },
+            cutoff: { type: 'number', exclusiveMinimum: 0 },
+            species: { type: 'array', minItems: 1, items: { type: ['string', 'integer'] } },
+            r_min: { type: 'number', minimum: 0 },
+            cutoff_function: { type: 'string', enum: ['cosine', 'polynomial'] },
+            max_body_order: { type: 'integer', minimum: 2, maximum: 4 },
+            n_max: posInt,
+            n_max3: { type: 'integer', minimum: 0 },
+            l_max3: { type: 'integer', minimum: 0, maximum: 3 },
+            n_max4: { type: 'integer', minimum: 0 },
+            l_max4: { type: 'integer', minimum: 0, maximum: 3 },
+            n_radial: posInt,
+            n_angular: { type: 'integer', minimum: 0 },
+            zetas: { type: 'array', minItems: 1, items: { type: 'number', minimum: 1 } },
+            angular_kind: { type: 'string', enum: ['G4', 'G5'] },
+          },
+        },
+        offset: { type: 'string', enum: ['per-element', 'global', 'none'], default: 'per-element' },
+      },
+    },
+    fit: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        weights: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            energy: { type: 'number', minimum: 0, default: 1 },
+            forces: { type: 'number', minimum: 0, default: 1 },
+            stress: { type: 'number', minimum: 0, default: 0 },
+          },
+        },
+        energy_per_atom: { type: 'boolean', default: true },
+        lambda: { type: 'number', minimum: 0 },
+        lambdas: { type: 'array', minItems: 1, items: { type: 'number', minimum: 0 } },
+        folds: { type: 'integer', minimum: 2, default: 5 },
+        cv_metric: { type: 'string', enum: ['loss', 'force_rmse'], default: 'loss' },
+      },
+    },
+    output: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { model: { type: 'string', minLength: 1 }, report: { type: 'string', minLength: 1 } },
+    },
+  },
+} as const;
+
+// ---------------------------------------------------------------- config loading
+
+interface YamlSource {
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+}
+
+type SchemaNode = { type?: unknown; properties?: Record<string, SchemaNode>; items?: SchemaNode };
+
+/** Line (1-based) of the key at `path` (or of the array item) in the YAML document. */
+function lineOfPath(src: YamlSource | undefined, path: readonly string[]): number | undefined {
+  if (!src) return undefined;
+  let node: unknown = src.doc.contents;
+  let line: number | undefined;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const item = node.items.find((it) => isScalar(it.key) && snakeKey(String(it.key.value)) === seg);
+      if (!item) return line;
+      const k = item.key as { range?: [number, number, number] | null };
+      if (k.range) line = src.lines.linePos(k.range[0]).line;
+      node = item.value;
+    } else if (isSeq(node)) {
+      const it = node.items[Number(seg)] as { range?: [number, number, number] | null } | undefined;
+      if (!it) return line;
+      if (it.range) line = src.lines.linePos(it.range[0]).line;
+      node = it;
+    } else return line;
+  }
+  return line;
+}
+
+function at(src: YamlSource | undefined, path: readonly string[], fromFlag?: string): string {
+  if (fromFlag) return ` (flag ${fromFlag})`;
+  if (!src) return '';
+  const line = lineOfPath(src, path);
+  return ` (${src.file}${line ? ` line ${line}` : ''})`;
+}
+
+function schemaAt(path: readonly string[]): SchemaNode | undefined {
+  let s: SchemaNode | undefined = TRAIN_SCHEMA as unknown as SchemaNode;
+  for (const seg of path) {
+    if (!s) return undefined;
+    s = /^\d+$/.test(seg) ? s.items : s.properties?.[seg];
+  }
+  return s;
+}
+
+function describeError(e: ErrorObject, src: YamlSource | undefined, flagPaths: Map<string, string>): string {
+  const path = e.instancePath.split('/').filter(Boolean);
+  const name = (p: readonly string[]) => p.join('.') || '(top level)';
+  if (e.keyword === 'additionalProperties') {
+    const bad = String((e.params as { additionalProperty: string }).additionalProperty);
+    const known = Object.keys(schemaAt(path)?.properties ?? {}).sort();
+    const close = suggest(bad, known);
+    return `unknown key "${name([...path, bad])}"${at(src, [...path, bad])}${close.length ? `; did you mean ${close.map((c) => `"${c}"`).join(' or ')}?` : ''} (known keys${path.length ? ` of ${name(path)}` : ''}: ${known.join(', ')})`;
+  }
+  if (e.keyword === 'required') {
+    const miss = String((e.params as { missingProperty: string }).missingProperty);
+    return `missing required key "${name([...path, miss])}"${path.length ? at(src, path) : src ? ` (${src.file})` : ''}`;
+  }
+  const key = name(path);
+  const where = at(src, path, flagPaths.get(key));
+  if (e.keyword === 'enum') {
+    const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+    return `key "${key}"${where} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+  }
+  return `key "${key}"${where} ${e.message ?? 'is invalid'}`;
+}
+
+/** Levenshtein distance (short strings). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** Known keys closest to a misspelt one (edit distance <= 2, or 1/3 of its length). */
+function suggest(bad: string, known: readonly string[]): string[] {
+  const scored = known.map((k) => ({ k, d: editDistance(bad, k) })).filter((x) => x.d <= Math.max(2, Math.floor(bad.length / 3)));
+  const best = Math.min(...scored.map((x) => x.d));
+  return scored.filter((x) => x.d === best).map((x) => x.k);
+}
+
+function snakeDeep(v: unknown, underLabels = false): unknown {
+  if (Array.isArray(v)) return v.map((x) => snakeDeep(x));
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const key = underLabels ? k : snakeKey(k);
+    out[key] = snakeDeep(x, key === 'labels');
+  }
+  return out;
+}
+
+/** Replace `${NAME}` and `${NAME:-default}` from `env`; unset without a default is an error. */
+export function expandEnv(text: string, env: Record<string, string | undefined>, what: string): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, dflt: string | undefined) => {
+    const v = env[name];
+    if (v !== undefined && v !== '') return v;
+    if (dflt !== undefined) return dflt;
+    throw new ConfigError(`${what}: environment variable ${name} is not set (write \${${name}:-DEFAULT} for a fallback)`);
+  });
+}
+
+export interface TrainFlags {
+  config?: string;
+  output?: string;
+  report?: string;
+  data?: string;
+  progress?: boolean;
+  json?: boolean;
+}
+
+/**
+ * Read, validate and resolve a train config: every path in the result is absolute (data paths
+ * with environment variables expanded), and output.model / output.report are filled in.
+ */
+export function loadTrainConfig(file: string, flags: TrainFlags = {}, env: Record<string, string | undefined> = process.env): TrainConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const pos = e.linePos?.[0];
+    throw new ConfigError(`${file}${pos ? ` line ${pos.line}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const src: YamlSource = { file, doc, lines };
+  const js = snakeDeep(doc.toJS() as unknown);
+  if (js === null || typeof js !== 'object' || Array.isArray(js)) throw new ConfigError(`${file}: the config must be a mapping of keys to values (seed, data, model, fit, output)`);
+  const raw = js as Record<string, unknown>;
+  const flagPaths = new Map<string, string>();
+  const data = raw['data'];
+  if (data && typeof data === 'object' && !Array.isArray(data)) {
+    const d = data as Record<string, unknown>;
+    for (const k of ['train', 'test']) if (typeof d[k] === 'string') d[k] = { path: d[k] };
+    if (flags.data !== undefined) {
+      d['train'] = { path: resolve(flags.data) };
+      flagPaths.set('data.train.path', '--data');
+    }
+  } else if (flags.data !== undefined && data === undefined) {
+    raw['data'] = { train: { path: resolve(flags.data) } };
+  }
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: true, allowUnionTypes: true });
+  const validate = ajv.compile(TRAIN_SCHEMA);
+  if (!validate(raw)) {
+    const msgs = (validate.errors ?? []).map((e) => describeError(e, src, flagPaths));
+    throw new ConfigError(`invalid configuration:\n  ${[...new Set(msgs)].join('\n  ')}`);
+  }
+  const c = raw as unknown as TrainConfig;
+  const type = c.model.type as string;
+  if (!(TRAINABLE_MODEL_TYPES as readonly string[]).includes(type)) {
+    const later = ['gp', 'nn', 'committee'].includes(type) ? ` ("${type}" is planned but not available in this version)` : '';
+    throw new ConfigError(`key "model.type"${at(src, ['model', 'type'])} is "${type}"; mlpot train fits: ${TRAINABLE_MODEL_TYPES.join(', ')}${later}`);
+  }
+  const dtype = c.model.descriptor.type;
+  const foreign = dtype === 'body-order' ? ACSF_KEYS : BODY_ORDER_KEYS;
+  for (const k of foreign) {
+    if (c.model.descriptor[k] !== undefined) throw new ConfigError(`key "model.descriptor.${k}"${at(src, ['model', 'descriptor', k])} does not apply to descriptor type "${dtype}" (its keys: cutoff, species, r_min, cutoff_function, ${(dtype === 'body-order' ? BODY_ORDER_KEYS : ACSF_KEYS).join(', ')})`);
+  }
+  if (c.fit.lambda !== undefined && c.fit.lambdas !== undefined) throw new ConfigError(`keys "fit.lambda"${at(src, ['fit', 'lambda'])} and "fit.lambdas"${at(src, ['fit', 'lambdas'])}: give one (lambdas runs cross-validation over the list)`);
+  if (c.fit.weights.energy === 0 && c.fit.weights.forces === 0 && c.fit.weights.stress === 0) throw new ConfigError(`key "fit.weights"${at(src, ['fit', 'weights'])}: all weights are 0; nothing to fit`);
+  const base = dirname(resolve(file));
+  for (const k of ['train', 'test'] as const) {
+    const s = c.data[k];
+    if (!s) continue;
+    if (!(k === 'train' && flagPaths.has('data.train.path'))) {
+      const where = `key "data.${k}"${at(src, ['data', k])}`;
+      const p = expandEnv(s.path, env, where);
+      s.path = isAbsolute(p) ? p : resolve(base, p);
+    }
+  }
+  const stem = basename(file).replace(/\.(ya?ml)$/i, '');
+  c.output.model = flags.output !== undefined ? resolve(flags.output) : resolve(base, c.output.model ?? `${stem}.model.json`);
+  c.output.report = flags.report !== undefined ? resolve(flags.report) : c.output.report !== undefined && flags.output === undefined ? resolve(base, c.output.report) : `${c.output.model.replace(/\.json$/i, '')}-report`;
+  return c;
+}
+
+// ---------------------------------------------------------------- labels and data
+
+/**
+ * Label keys for a set of frames: explicit keys win; otherwise `REF_<key>` if any frame has it,
+ * else the plain (prediction) key if any frame has that (with a note), else `REF_<key>`.
+ */
+export function chooseLabelKeys(frames: readonly Structure[], given: Partial<LabelKeys> = {}, source = 'data'): { keys: LabelKeys; notes: string[] } {
+  const notes: string[] = [];
+  const pick = (k: keyof LabelKeys, place: 'info' | 'arrays'): string => {
+    const g = given[k];
+    if (g !== undefined) return g;
+    const has = (key: string) => frames.some((s) => (place === 'info' ? key in s.info : key in s.arrays));
+    if (has(`REF_${k}`)) return `REF_${k}`;
+    if (has(k)) {
+      notes.push(`${source}: no "REF_${k}" labels; reading "${k}" as the reference ${k} (in a file written by mlpot calc these are that potential's predictions)`);
+      return k;
+    }
+    return `REF_${k}`;
+  };
+  return { keys: { energy: pick('energy', 'info'), forces: pick('forces', 'arrays'), stress: pick('stress', 'info') }, notes };
+}
+
+async function readSource(s: DataSourceConfig, what: string): Promise<{ frames: Structure[]; keys: LabelKeys; notes: string[] }> {
+  let frames: Structure[];
+  try {
+    frames = await readStructures(s.path, s.format !== undefined ? { format: s.format } : {});
+  } catch (e) {
+    if (e instanceof MlpotError) throw new MlpotError(e.code, `${what} ${s.path}: ${e.message}`);
+    throw e;
+  }
+  if (frames.length === 0) throw new ValidationError(`${what} ${s.path}: no structures found`);
+  return { frames, ...chooseLabelKeys(frames, s.labels ?? {}, `${what} ${s.path}`) };
+}
+
+// ---------------------------------------------------------------- descriptor from config
+
+function speciesOf(frames: readonly Structure[]): number[] {
+  const set = new Set<number>();
+  for (const s of frames) for (const z of s.numbers) set.add(z);
+  return [...set].sort((a, b) => a - b);
+}
+
+/** Build the descriptor of a config (species default: every element of `frames`). */
+export function descriptorFromConfig(d: DescriptorConfig, frames: readonly Structure[]): Descriptor {
+  const species = d.species ? d.species.map((v) => (typeof v === 'number' ? v : atomicNumber(v))) : speciesOf(frames);
+  const cutoffFunction = d.cutoff_function ? { kind: d.cutoff_function } : undefined;
+  try {
+    if (d.type === 'body-order') {
+      const o: BodyOrderOptions = { species, cutoff: d.cutoff };
+      if (d.r_min !== undefined) o.rMin = d.r_min;
+      if (cutoffFunction) o.cutoffFunction = cutoffFunction;
+      if (d.max_body_order !== undefined) o.maxBodyOrder = d.max_body_order;
+      if (d.n_max !== undefined) o.nMax = d.n_max;
+      if (d.n_max3 !== undefined) o.nMax3 = d.n_max3;
+      if (d.l_max3 !== undefined) o.lMax3 = d.l_max3;
+      if (d.n_max4 !== undefined) o.nMax4 = d.n_max4;
+      if (d.l_max4 !== undefined) o.lMax4 = d.l_max4;
+      return new BodyOrderDescriptor(o);
+    }
+    const o: ACSFStandardOptions = { species, cutoff: d.cutoff };
+    if (d.r_min !== undefined) o.rMin = d.r_min;
+    if (cutoffFunction) o.cutoffFunction = cutoffFunction;
+    if (d.n_radial !== undefined) o.nRadial = d.n_radial;
+    if (d.n_angular !== undefined) o.nAngular = d.n_angular;
+    if (d.zetas !== undefined) o.zetas = d.zetas;
+    if (d.angular_kind !== undefined) o.angularKind = d.angular_kind;
+    return ACSF.standard(o);
+  } catch (e) {
+    if (e instanceof MlpotError) throw new ConfigError(`model.descriptor: ${e.message}`);
+    throw e;
+  }
+}
+
+/** A descriptor that forwards to another and counts structures computed (drives the progress bar). */
+class CountingDescriptor implements Descriptor {
+  calls = 0;
+  constructor(private readonly inner: Descriptor, private readonly tick: (calls: number) => void) {}
+  get name(): string {
+    return this.inner.name;
+  }
+  get cutoff(): number {
+    return this.inner.cutoff;
+  }
+  get species(): readonly number[] {
+    return this.inner.species;
+  }
+  get size(): number {
+    return this.inner.size;
+  }
+  compute(s: Structure, nl: NeighborList, out: Float64Array): void {
+    this.inner.compute(s, nl, out);
+    this.tick(++this.calls);
+  }
+  computeWithDerivatives(s: Structure, nl: NeighborList, out: DescriptorDerivatives): void {
+    this.inner.computeWithDerivatives(s, nl, out);
+    this.tick(++this.calls);
+  }
+  toJSON(): { type: string; version: number; [k: string]: unknown } {
+    return this.inner.toJSON();
+  }
+}
+
+// ---------------------------------------------------------------- the job
+
+/** Predictions and labels of one data set, flattened for metrics and plots. */
+export interface SetPredictions {
+  name: string;
+  records: TrainingRecord[];
+  metrics: MetricsRecord;
+  /** Per-frame energies per atom (eV/atom), frames with an energy label only. */
+  energyRef: Float64Array;
+  energyPred: Float64Array;
+  /** Force components (eV/Å), frames with a force label only. */
+  forceRef: Float64Array;
+  forcePred: Float64Array;
+}
+
+export interface TrainReport {
+  format: 'mlpot-train-report';
+  version: 1;
+  mlpot_version: string;
+  model_path: string;
+  report_dir: string;
+  descriptor: { type: string; size: number; species: string[] };
+  data: { [set: string]: { path: string; frames: number; atoms: number; labels: LabelKeys } };
+  /** Metrics per set (train, holdout from test_fraction, test file) and the CV estimate. */
+  metrics: { train: MetricsRecord; holdout?: MetricsRecord; test?: MetricsRecord; cv?: { folds: number; lambda: number; force_rmse: number | null; loss: number } };
+  /** Wall time of fitLinear (descriptor work, accumulation, CV, solve, train metrics), s. */
+  fit_time_s: number;
+  /** Wall time of the whole job (reading, fitting, evaluating, writing), s. */
+  total_time_s: number;
+  fit: LinearFitReport;
+  notes: string[];
+  config: TrainConfig;
+}
+
+export interface TrainJobResult {
+  model: FittedModel;
+  report: TrainReport;
+  sets: SetPredictions[];
+  modelPath: string;
+  reportDir: string;
+}
+
+export interface TrainJobOptions {
+  /** Print the error table and notes (default true). */
+  print?: boolean;
+  /** Progress bar / lines on stderr (default true). */
+  progress?: boolean;
+  /** Print a JSON summary on stdout instead of the table. */
+  json?: boolean;
+}
+
+/**
+ * Fit the model of a config (paths used as given: resolve them first, e.g. with
+ * `loadTrainConfig`), write the model file and the report directory, and return both.
+ */
+export async function runTrainJob(c: TrainConfig, opts: TrainJobOptions = {}): Promise<TrainJobResult> {
+  const t0 = performance.now();
+  const print = opts.print ?? true;
+  const modelPath = c.output.model ?? 'model.json';
+  const reportDir = c.output.report ?? `${modelPath.replace(/\.json$/i, '')}-report`;
+  const notes: string[] = [];
+
+  const train = await readSource(c.data.train, 'data.train');
+  notes.push(...train.notes);
+  let trainFrames = train.frames;
+  let holdoutFrames: Structure[] = [];
+  if (c.data.test_fraction !== undefined) {
+    if (trainFrames.length < 2) throw new ValidationError(`data.test_fraction needs at least 2 training frames, ${c.data.train.path} has ${trainFrames.length}`);
+    const split = trainTestSplit(trainFrames.length, c.data.test_fraction, c.seed);
+    holdoutFrames = split.test.map((i) => trainFrames[i]!);
+    trainFrames = split.train.map((i) => trainFrames[i]!);
+  }
+  const test = c.data.test ? await readSource(c.data.test, 'data.test') : undefined;
+  if (test) notes.push(...test.notes);
+
+  const inner = descriptorFromConfig(c.model.descriptor, trainFrames);
+  const evalSets = [...(holdoutFrames.length ? [holdoutFrames] : []), ...(test ? [test.frames] : [])];
+  const nTrain = trainFrames.length;
+  // descriptor evaluations: fit accumulation (nTrain) + fitLinear's train metrics (nTrain) + our predictions
+  const total = 3 * nTrain + evalSets.reduce((a, f) => a + f.length, 0);
+  const progress: Progress = createProgress('train', total, { enabled: (opts.progress ?? true) && !opts.json, fieldsFormat: '{stage}' });
+  let done = 0;
+  let stage = 'fit';
+  const step = () => progress.update(++done, { stage });
+  const desc = new CountingDescriptor(inner, step);
+
+  const fitOpts: LinearFitOptions = {
+    descriptor: desc,
+    weights: { ...c.fit.weights },
+    offset: c.model.offset,
+    energyPerAtom: c.fit.energy_per_atom,
+    labels: train.keys,
+    seed: c.seed,
+    folds: c.fit.folds,
+    cvMetric: c.fit.cv_metric,
+  };
+  if (c.fit.lambdas) fitOpts.lambdas = c.fit.lambdas;
+  else fitOpts.lambda = c.fit.lambda ?? 0;
+  let fitted;
+  try {
+    fitted = fitLinear(trainFrames, fitOpts);
+  } catch (e) {
+    progress.stop();
+    if (e instanceof MlpotError) throw new MlpotError(e.code, `data.train ${c.data.train.path}: ${e.message}`);
+    throw e;
+  }
+  const fit = fitted.report;
+
+  // the saved model, rebuilt from its JSON: what we evaluate is exactly what is written
+  const json = fitted.potential.toJSON();
+  json.training = {
+    ...(json.training ?? {}),
+    data: { train: c.data.train.path, test: c.data.test?.path ?? null, test_fraction: c.data.test_fraction ?? null, labels: train.keys },
+    mlpot_version: VERSION,
+  };
+  const model = modelFromJSON(JSON.parse(JSON.stringify(json)) as unknown, 'fitted model');
+  const offsetDetermined = model.offsetDetermined ?? true;
+
+  stage = 'evaluate';
+  const sets: SetPredictions[] = [predictSet('train', trainFrames, train.keys, model, offsetDetermined, step)];
+  if (holdoutFrames.length) sets.push(predictSet('holdout', holdoutFrames, train.keys, model, offsetDetermined, step));
+  if (test) sets.push(predictSet('test', test.frames, test.keys, model, offsetDetermined, step, `data.test ${c.data.test!.path}`));
+  progress.stop();
+
+  const chosen = fit.lambdaPath.find((p) => p.lambda === fit.lambda);
+  const metrics: TrainReport['metrics'] = { train: sets[0]!.metrics };
+  for (const s of sets.slice(1)) metrics[s.name as 'holdout' | 'test'] = s.metrics;
+  if (fit.cvFolds > 0 && chosen) metrics.cv = { folds: fit.cvFolds, lambda: chosen.lambda, force_rmse: chosen.cvForceRmse, loss: chosen.cvLoss };
+
+  const dataInfo: TrainReport['data'] = {};
+  for (const s of sets) {
+    const path = s.name === 'test' ? c.data.test!.path : c.data.train.path;
+    dataInfo[s.name] = { path, frames: s.records.length, atoms: s.metrics.n_atoms, labels: s.name === 'test' ? test!.keys : train.keys };
+  }
+  if (!offsetDetermined) notes.push('w_E = 0: energies are known only up to a constant; energy errors and the energy parity plot have the mean per-atom offset of each set removed');
+  const report: TrainReport = {
+    format: 'mlpot-train-report',
+    version: 1,
+    mlpot_version: VERSION,
+    model_path: modelPath,
+    report_dir: reportDir,
+    descriptor: { type: inner.name, size: inner.size, species: inner.species.map(symbolOf) },
+    data: dataInfo,
+    metrics,
+    fit_time_s: fit.fitTimeS,
+    total_time_s: 0,
+    fit,
+    notes,
+    config: c,
+  };
+
+  // files
+  mkdirSync(dirname(resolve(modelPath)), { recursive: true });
+  writeAtomic(modelPath, JSON.stringify(json) + '\n');
+  mkdirSync(reportDir, { recursive: true });
+  const plots = reportPlots(sets, offsetDetermined);
+  for (const [name, svg] of Object.entries(plots)) writeFileSync(join(reportDir, name), svg);
+  report.total_time_s = (performance.now() - t0) / 1000;
+  writeFileSync(join(reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(join(reportDir, 'report.md'), reportMarkdown(report, Object.keys(plots)));
+
+  if (print) {
+    const out = process.stdout;
+    if (opts.json) out.write(JSON.stringify({ model: modelPath, report: reportDir, metrics, fit_time_s: fit.fitTimeS, lambda: fit.lambda, warnings: fit.warnings, notes }) + '\n');
+    else {
+      for (const n of notes) process.stderr.write(`note: ${n}\n`);
+      for (const w of fit.warnings) process.stderr.write(`warning: ${w}\n`);
+      out.write(`model  ${modelPath}\nreport ${reportDir}\n`);
+      out.write(errorTable(report) + '\n');
+      out.write(`lambda ${fmtLambda(fit.lambda)}${fit.cvFolds ? ` (${fit.cvFolds}-fold CV over ${fit.lambdaPath.length} values)` : ''}; solver ${fit.solver.method}, rank ${fit.solver.rank}/${fit.nColumns}; fit time ${fit.fitTimeS.toFixed(2)} s\n`);
+    }
+  }
+  return { model, report, sets, modelPath, reportDir };
+}
+
+function writeAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** Predict every frame of a set with `model`; metrics by `computeMetrics` (as `evaluatePotential`). */
+export function predictSet(name: string, frames: readonly Structure[], labels: LabelKeys, model: Pick<FittedModel, 'compute'>, offsetDetermined: boolean, tick: () => void = () => {}, what = name): SetPredictions {
+  let records: TrainingRecord[];
+  try {
+    records = makeDataset(frames, { labels });
+  } catch (e) {
+    if (e instanceof MlpotError) throw new MlpotError(e.code, `${what}: ${e.message}`);
+    throw e;
+  }
+  const samples: MetricSample[] = [];
+  const eRef: number[] = [], ePred: number[] = [];
+  let nf = 0;
+  for (const r of records) if (r.forces) nf += r.forces.length;
+  const fRef = new Float64Array(nf), fPred = new Float64Array(nf);
+  let o = 0;
+  for (const r of records) {
+    let res;
+    try {
+      res = model.compute(r.structure, { forces: r.forces !== undefined });
+    } catch (e) {
+      if (e instanceof MlpotError) throw new MlpotError(e.code, `${what}, frame ${r.index}: ${e.message}`);
+      throw e;
+    }
+    tick();
+    const s: MetricSample = { natoms: r.natoms, energyPred: res.energy };
+    if (r.energy !== undefined) {
+      s.energyRef = r.energy;
+      eRef.push(r.energy / r.natoms);
+      ePred.push(res.energy / r.natoms);
+    }
+    if (r.forces && res.forces) {
+      s.forcesPred = res.forces;
+      s.forcesRef = r.forces;
+      fRef.set(r.forces, o);
+      fPred.set(res.forces, o);
+      o += r.forces.length;
+    }
+    samples.push(s);
+  }
+  return {
+    name,
+    records,
+    metrics: computeMetrics(samples, { offsetDetermined }),
+    energyRef: Float64Array.from(eRef),
+    energyPred: Float64Array.from(ePred),
+    forceRef: fRef.subarray(0, o),
+    forcePred: fPred.subarray(0, o),
+  };
+}
+
+/** The three report figures, by file name. */
+export function reportPlots(sets: readonly SetPredictions[], offsetDetermined: boolean): Record<string, string> {
+  const energySeries = sets.map((s) => {
+    const pred = Float64Array.from(s.energyPred);
+    if (!offsetDetermined && pred.length) {
+      let mean = 0;
+      for (let k = 0; k < pred.length; k++) mean += pred[k]! - s.energyRef[k]!;
+      mean /= pred.length;
+      for (let k = 0; k < pred.length; k++) pred[k] = pred[k]! - mean;
+    }
+    return { name: s.name, ref: s.energyRef, pred };
+  });
+  const forceErr = sets.map((s) => ({ name: s.name, values: Float64Array.from(s.forcePred, (v, k) => v - s.forceRef[k]!) }));
+  return {
+    'parity-energy.svg': paritySVG(energySeries, {
+      title: offsetDetermined ? 'Energy per atom' : 'Energy per atom (mean offset removed: w_E = 0)',
+      xLabel: 'reference E/N (eV/atom)',
+      yLabel: 'predicted E/N (eV/atom)',
+      unit: 'meV/atom',
+      rmseScale: 1000,
+    }),
+    'parity-forces.svg': paritySVG(
+      sets.map((s) => ({ name: s.name, ref: s.forceRef, pred: s.forcePred })),
+      { title: 'Force components', xLabel: 'reference F (eV/Å)', yLabel: 'predicted F (eV/Å)', unit: 'eV/Å' },
+    ),
+    'error-histogram.svg': histogramSVG(forceErr, { title: 'Force component errors', xLabel: 'F_pred - F_ref (eV/Å)', bins: 50 }),
+  };
+}
+
+function fmtLambda(v: number): string {
+  return v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e4) ? v.toExponential() : String(v);
+}
+
+function num(v: number | null, scale = 1, digits = 4): string {
+  return v === null || !Number.isFinite(v) ? '-' : (v * scale).toPrecision(digits);
+}
+
+/** Rows of the error table: [set, frames, atoms, E MAE, E RMSE (meV/atom), F MAE, F RMSE (eV/Å)]. */
+function tableRows(r: TrainReport): string[][] {
+  const rows: string[][] = [];
+  const add = (name: string, m: MetricsRecord) => rows.push([name, String(m.n_structures), String(m.n_atoms), num(m.energy_mae, 1000), num(m.energy_rmse, 1000), num(m.force_mae), num(m.force_rmse)]);
+  add('train', r.metrics.train);
+  if (r.metrics.holdout) add('holdout (test_fraction)', r.metrics.holdout);
+  if (r.metrics.test) add('test', r.metrics.test);
+  if (r.metrics.cv) rows.push([`CV (${r.metrics.cv.folds}-fold)`, String(r.fit.nFrames), '-', '-', '-', '-', num(r.metrics.cv.force_rmse)]);
+  return rows;
+}
+
+const TABLE_HEAD = ['set', 'frames', 'atoms', 'E MAE meV/atom', 'E RMSE meV/atom', 'F MAE eV/Å', 'F RMSE eV/Å'];
+
+/** The error table as aligned plain text (stdout). */
+export function errorTable(r: TrainReport): string {
+  const rows = [TABLE_HEAD, ...tableRows(r)];
+  const w = TABLE_HEAD.map((_, j) => Math.max(...rows.map((row) => row[j]!.length)));
+  return rows.map((row) => row.map((v, j) => (j === 0 ? v.padEnd(w[j]!) : v.padStart(w[j]!))).join('  ')).join('\n');
+}
+
+function reportMarkdown(r: TrainReport, plots: string[]): string {
+  const f = r.fit;
+  const md: string[] = [];
+  md.push('# mlpot train report', '');
+  md.push(`- model: \`${r.model_path}\` (linear, ${r.descriptor.type} descriptor, ${r.descriptor.size} features x ${r.descriptor.species.length} species: ${r.descriptor.species.join(', ')})`);
+  for (const [k, d] of Object.entries(r.data)) md.push(`- ${k}: \`${d.path}\`, ${d.frames} frames, ${d.atoms} atoms, labels ${d.labels.energy} / ${d.labels.forces}`);
+  md.push(`- fit time: ${f.fitTimeS.toFixed(2)} s (whole job ${r.total_time_s.toFixed(2)} s); mlpot ${r.mlpot_version}`, '');
+  md.push('## Errors', '');
+  md.push(`| ${TABLE_HEAD.join(' | ')} |`, `|${TABLE_HEAD.map((_, j) => (j === 0 ? '---' : '---:')).join('|')}|`);
+  for (const row of tableRows(r)) md.push(`| ${row.join(' | ')} |`);
+  md.push('', 'Energy errors are per atom, (E_pred - E_ref)/N; force errors per Cartesian component.');
+  if (!f.offsetDetermined) md.push('', '**Energies are known only up to a constant (w_E = 0):** the energy offset is undetermined, so the energy errors above have the mean per-atom error of each set removed.');
+  md.push('', '## Fit', '');
+  md.push(`- loss weights: w_E = ${f.weights.energy}, w_F = ${f.weights.forces}, w_S = ${f.weights.stress}; energy rows per atom: ${f.energyPerAtom}; offset: ${f.offset}`);
+  if (f.offset === 'per-element' && f.offsetDetermined) md.push(`- e0 (eV/atom): ${f.species.map((z, k) => `${symbolOf(z)} ${f.e0[k]!.toPrecision(8)}`).join(', ')}`);
+  if (f.energyOffset !== null) md.push(`- global energy offset b = ${f.energyOffset.toPrecision(8)} eV`);
+  md.push(`- lambda = ${fmtLambda(f.lambda)}; solver: ${f.solver.method}, rank ${f.solver.rank} of ${f.nColumns} columns, reciprocal condition estimate ${f.solver.reciprocalConditionEstimate.toExponential(2)}`);
+  md.push(`- ${f.nFrames} frames, ${f.nRows} rows; loss: data ${f.loss.data.toPrecision(6)}, penalty ${f.loss.penalty.toPrecision(6)}`);
+  if (f.lambdaPath.length) {
+    md.push('', `### Lambda path (${f.cvFolds}-fold cross-validation, metric: ${f.cvMetric})`, '', '| lambda | CV loss | CV force RMSE eV/Å | chosen |', '|---:|---:|---:|:---:|');
+    for (const p of f.lambdaPath) md.push(`| ${fmtLambda(p.lambda)} | ${p.cvLoss.toPrecision(6)} | ${num(p.cvForceRmse)} | ${p.lambda === f.lambda ? 'yes' : ''} |`);
+  }
+  if (f.warnings.length || r.notes.length) {
+    md.push('', '## Warnings and notes', '');
+    for (const w of [...f.warnings, ...r.notes]) md.push(`- ${w}`);
+  }
+  md.push('', '## Figures', '');
+  for (const p of plots) md.push(`![${p}](${p})`);
+  return md.join('\n') + '\n';
+}
+
+/** `mlpot train` entry: load the config, run, return the result. */
+export async function trainCommand(flags: TrainFlags): Promise<TrainJobResult> {
+  if (!flags.config) throw new ConfigError('mlpot train needs a config: -c train.yaml (see mlpot train --help and docs/training.md)');
+  const c = loadTrainConfig(flags.config, flags);
+  return runTrainJob(c, { progress: flags.progress ?? true, json: !!flags.json });
+}

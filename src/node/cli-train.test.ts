@@ -1,0 +1,144 @@
+/**
+ * End-to-end: `mlpot train`, `mlpot eval`, and a trained model used by `mlpot calc` and `mlpot md`,
+ * run as a user runs them (separate processes of this build's CLI).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readStructures, writeStructures } from './files.js';
+import { loadPotential } from './potentials.js';
+import { bulk, perturbCell, rattle } from '../structure/builders.js';
+import { repeat } from '../structure/repeat.js';
+import { floatArray, type Structure } from '../structure/structure.js';
+import { Rng } from '../core/rng.js';
+import { StillingerWeber } from '../potentials/sw.js';
+import { evaluatePotential } from '../training/metrics.js';
+import { makeDataset } from '../training/dataset.js';
+import { modelFromText } from '../models/registry.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mlpot-cli-train-'));
+// a launcher for the CLI of this build (bin/mlpot.js runs dist/, which may be another build)
+const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+const BIN = join(dir, 'mlpot.mjs');
+writeFileSync(BIN, `import { main } from ${JSON.stringify(MAIN)};
+main(process.argv.slice(2)).then((c) => process.exit(c ?? 0), (e) => { process.stderr.write('mlpot: ' + (e && e.message ? e.message : String(e)) + '\\n'); process.exit(1); });\n`);
+const mlpot = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, CI: 'true' } });
+
+function swFrames(count: number, seed: number): Structure[] {
+  const sw = StillingerWeber.silicon();
+  const rng = new Rng(seed);
+  return Array.from({ length: count }, (_, k) => {
+    const base = bulk('Si', 'diamond', { a: 5.431 * (0.97 + 0.005 * k), cubic: true });
+    const s = rattle(perturbCell(k % 2 ? repeat(base, [2, 1, 1]) : base, 0.02, rng), 0.12, rng);
+    const r = sw.compute(s, { forces: true });
+    s.info['REF_energy'] = r.energy;
+    s.setArray('REF_forces', floatArray(Float64Array.from(r.forces!), 3));
+    return s;
+  });
+}
+
+const trainFrames = swFrames(12, 21);
+const testFrames = swFrames(4, 22);
+await writeStructures(join(dir, 'train.extxyz'), trainFrames);
+await writeStructures(join(dir, 'test.extxyz'), testFrames);
+writeFileSync(join(dir, 'train.yaml'), `seed: 0
+data:
+  train: train.extxyz
+  test_fraction: 0.2
+model:
+  type: linear
+  descriptor: {type: body-order, cutoff: 3.8, r_min: 1.5, max_body_order: 3, n_max: 8, n_max3: 4, l_max3: 3}
+  offset: per-element
+fit:
+  weights: {energy: 1.0, forces: 1.0}
+  lambda: 1.0e-8
+`);
+
+test('mlpot train writes the model and the report and prints the error table', () => {
+  const r = mlpot('train', '-c', 'train.yaml', '-o', 'si.model.json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /set\s+frames\s+atoms\s+E MAE meV\/atom\s+E RMSE meV\/atom\s+F MAE eV\/Å\s+F RMSE eV\/Å/);
+  assert.match(r.stdout, /^train\s+10\s/m);
+  assert.match(r.stdout, /^holdout \(test_fraction\)\s+2\s/m);
+  assert.match(r.stderr, /train: \d+\/\d+ \(100%\)/, 'progress lines on stderr in CI');
+  for (const f of ['report.json', 'report.md', 'parity-energy.svg', 'parity-forces.svg', 'error-histogram.svg']) assert.ok(existsSync(join(dir, 'si.model-report', f)), f);
+  const json = JSON.parse(readFileSync(join(dir, 'si.model.json'), 'utf8'));
+  assert.equal(json.format, 'mlpot-model');
+  assert.equal(json.version, 1);
+  assert.equal(json.type, 'linear');
+});
+
+test('mlpot eval --json prints exactly one object whose metrics equal evaluatePotential on the same data', async () => {
+  const r = mlpot('eval', '-m', 'si.model.json', '-i', 'test.extxyz', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, 1);
+  const got = JSON.parse(lines[0]!);
+  for (const k of ['n_structures', 'n_atoms', 'energy_mae', 'energy_rmse', 'force_mae', 'force_rmse']) assert.ok(k in got, k);
+  const model = modelFromText(readFileSync(join(dir, 'si.model.json'), 'utf8'));
+  const want = evaluatePotential(model, makeDataset(await readStructures(join(dir, 'test.extxyz'))));
+  for (const k of ['n_structures', 'n_atoms', 'energy_mae', 'energy_rmse', 'force_mae', 'force_rmse'] as const) assert.equal(got[k], want[k], k);
+  assert.equal(got.n_structures, 4);
+  let q = 0, n = 0;
+  for (const s of testFrames) for (const v of s.arrays['REF_forces']!.data as Float64Array) (q += v * v), n++;
+  const scale = Math.sqrt(q / n);
+  assert.ok(got.force_rmse < 0.03 * scale, `held-out force RMSE ${got.force_rmse} eV/Å vs force scale ${scale} eV/Å`);
+  const table = mlpot('eval', '-m', 'si.model.json', '-i', 'test.extxyz');
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /^energy\s+\S+\s+\S+\s+meV\/atom$/m);
+  assert.match(table.stdout, /^forces\s+\S+\s+\S+\s+eV\/Å$/m);
+});
+
+test('mlpot calc -p MODEL.json and a 20-step mlpot md -p MODEL.json run; eval reads REF_* from calc output by default', () => {
+  const c = mlpot('calc', '-p', 'si.model.json', '-i', 'test.extxyz', '-o', 'pred.extxyz', '--json');
+  assert.equal(c.status, 0, c.stderr);
+  const rows = JSON.parse(c.stdout).frames as { energy: number }[];
+  const model = loadPotential(join(dir, 'si.model.json'));
+  testFrames.forEach((s, k) => assert.equal(rows[k]!.energy, model.compute(s, { forces: false }).energy));
+  // calc kept the labels as REF_*: eval of its output compares against them, not against the predictions
+  const a = JSON.parse(mlpot('eval', '-m', 'si.model.json', '-i', 'pred.extxyz', '--json').stdout);
+  const b = JSON.parse(mlpot('eval', '-m', 'si.model.json', '-i', 'test.extxyz', '--json').stdout);
+  assert.equal(a.energy_key, 'REF_energy');
+  assert.equal(a.force_rmse, b.force_rmse);
+  const self = JSON.parse(mlpot('eval', '-m', 'si.model.json', '-i', 'pred.extxyz', '--energy-key', 'energy', '--forces-key', 'forces', '--json').stdout);
+  assert.ok(self.force_rmse < 1e-6 && self.energy_rmse < 1e-6, 'a model against its own predictions');
+  const md = mlpot('md', '-p', 'si.model.json', '-i', 'test.extxyz', '--frame', '1', '--steps', '20', '--timestep', '1', '--temperature', '300', '--interval', '5', '--json', '--no-progress');
+  assert.equal(md.status, 0, md.stderr);
+  const sum = JSON.parse(md.stdout);
+  assert.equal(sum.steps, 20);
+  assert.ok(Math.abs(sum.conserved_drift_eV_per_atom) < 1e-3, `NVE drift ${sum.conserved_drift_eV_per_atom} eV/atom`);
+  const opt = mlpot('opt', '-p', 'si.model.json', '-i', 'test.extxyz', '--steps', '5', '--json');
+  assert.equal(opt.status, 0, opt.stderr);
+});
+
+test('train and eval errors: bad config key with its line, missing labels, a data file given as a model', async () => {
+  writeFileSync(join(dir, 'bad.yaml'), `data:\n  train: train.extxyz\n  tset: test.extxyz\nmodel:\n  descriptor: {type: body-order, cutoff: 3.8}\n`);
+  const r = mlpot('train', '-c', 'bad.yaml');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /unknown key "data\.tset" \(bad\.yaml line 3\); did you mean "test"\?/);
+  await writeStructures(join(dir, 'unlabelled.extxyz'), testFrames.map((f) => {
+    const c = f.clone();
+    delete c.info['REF_energy'];
+    delete c.arrays['REF_forces'];
+    return c;
+  }));
+  const bare = mlpot('calc', '-p', 'sw', '-i', 'unlabelled.extxyz', '-o', 'bare.extxyz');
+  assert.equal(bare.status, 0, bare.stderr);
+  // SW predictions under energy/forces and no REF_*: eval reads them as labels and says so
+  const plain = mlpot('eval', '-m', 'si.model.json', '-i', 'bare.extxyz');
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.match(plain.stderr, /no "REF_forces" labels; reading "forces" as the reference forces/);
+  assert.match(plain.stdout, /labels energy \/ forces/);
+  assert.doesNotMatch(plain.stderr, /stress/, 'eval does not use stress labels');
+  const noLabels = mlpot('eval', '-m', 'si.model.json', '-i', 'test.extxyz', '--energy-key', 'E_dft', '--forces-key', 'F_dft');
+  assert.equal(noLabels.status, 1);
+  assert.match(noLabels.stderr, /no labels to compare with: no frame has the energy key "E_dft"/);
+  writeFileSync(join(dir, 'data.json'), '[{"structure": {}}]');
+  const wrong = mlpot('calc', '-p', 'data.json', '-i', 'test.extxyz', '-o', 'x.extxyz');
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /model file data\.json: expected a model object/);
+});
