@@ -201,6 +201,27 @@ export class MLP {
     return z[this.zo[L - 1]!]!;
   }
 
+  /** Values `saveActivations` writes per input (f, f', f'' of every hidden unit). */
+  get activationSize(): number {
+    return 3 * this.zo[this.nLayers - 1]!;
+  }
+
+  /** Copy the hidden activations left by `forward` to out[oo ..) (`activationSize` values). */
+  saveActivations(out: Float64Array, oo: number): void {
+    const h = this.zo[this.nLayers - 1]!;
+    out.set(this.fa.subarray(0, h), oo);
+    out.set(this.fp.subarray(0, h), oo + h);
+    out.set(this.fpp.subarray(0, h), oo + 2 * h);
+  }
+
+  /** Restore activations saved by `saveActivations`: equivalent to re-running `forward` on the same input. */
+  restoreActivations(src: Float64Array, so: number): void {
+    const h = this.zo[this.nLayers - 1]!;
+    this.fa.set(src.subarray(so, so + h));
+    this.fp.set(src.subarray(so + h, so + 2 * h));
+    this.fpp.set(src.subarray(so + 2 * h, so + 3 * h));
+  }
+
   /** After `forward`: g = d eps / dx into out[oo .. oo + n_0). */
   inputGradient(p: Float64Array, o: number, out: Float64Array, oo: number): void {
     const L = this.nLayers;
@@ -229,7 +250,7 @@ export class MLP {
   }
 
   /**
-   * After `forward` at the same x: grad[go ..] += dEps * d eps/dtheta + d(g . v)/dtheta, with
+   * After `forward` at the same x (or `restoreActivations` of its state): grad[go ..] += dEps * d eps/dtheta + d(g . v)/dtheta, with
    * g = d eps/dx and v = v[vo .. vo + n_0) held fixed (v = null: the first term only). See the
    * module comment for the recursion.
    */

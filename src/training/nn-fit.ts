@@ -201,6 +201,8 @@ export class NNLoss {
   private v = new Float64Array(0);
   private u = new Float64Array(0);
   private F = new Float64Array(0);
+  /** Hidden activations of every atom of the current frame (saved by the forward pass for the gradient pass). */
+  private act = new Float64Array(0);
 
   constructor(net: MLP, ns: number, o: NNLossOptions) {
     this.net = net;
@@ -233,6 +235,7 @@ export class NNLoss {
       this.F = new Float64Array(3 * n);
       this.u = new Float64Array(3 * n);
     }
+    if (this.act.length < n * this.net.activationSize) this.act = new Float64Array(n * this.net.activationSize);
     if (this.g.length < n * size) {
       this.g = new Float64Array(n * size);
       this.v = new Float64Array(n * size);
@@ -240,7 +243,7 @@ export class NNLoss {
   }
 
   /** Model energy and (when the frame has derivatives and `wantForces`) forces of one frame into this.F. */
-  private frameForward(theta: Float64Array, f: NNFrame, wantForces: boolean): number {
+  private frameForward(theta: Float64Array, f: NNFrame, wantForces: boolean, saveAct: boolean): number {
     const net = this.net, size = net.inputSize, P = this.nNet;
     this.ensure(f.n, size);
     let E = this.offset === 'global' && this.nOff === 1 ? theta[P]! : 0;
@@ -249,6 +252,7 @@ export class NNLoss {
       const s = f.sp[i]!;
       const o = s * net.count;
       const e = net.forward(theta, o, f.x, i * size);
+      if (saveAct) net.saveActivations(this.act, i * net.activationSize);
       this.eps[i] = e;
       E += e;
       if (this.nOff === this.ns && this.offset === 'per-element') E += theta[P + s]!;
@@ -275,7 +279,7 @@ export class NNLoss {
       const useE = this.wE > 0 && f.energy !== undefined;
       const useF = this.wF > 0 && f.forces !== undefined && f.dx !== null;
       if (!useE && !useF) continue;
-      const E = this.frameForward(theta, f, useF);
+      const E = this.frameForward(theta, f, useF, grad !== null);
       let dEps = 0;
       if (useE) {
         const r = E - f.energy!;
@@ -297,7 +301,7 @@ export class NNLoss {
       for (let i = 0; i < f.n; i++) {
         const s = f.sp[i]!;
         const o = s * net.count;
-        net.forward(theta, o, f.x, i * size);
+        net.restoreActivations(this.act, i * net.activationSize);
         net.paramGradient(theta, o, f.x, i * size, dEps, useF ? this.v : null, i * size, grad, o);
         if (useE && this.nOff === this.ns && this.offset === 'per-element') grad[P + s] += dEps;
       }
