@@ -51,7 +51,7 @@
  * |-----------------|--------------------------------------------------|
  * | M[z,n,c] (sym)  | plan.msym[(z * N + n) * 20 + c]                  |
  * | G[z,n,c]        | plan.gsym[(z * N + n) * 20 + c]                  |
- * | A_c, B_c        | plan.accA[c], plan.accB[c]                       |
+ * | A_c, B_c        | locals a0..a19, b0..b19 (per neighbour)           |
  * | M_l[z,n]        | mom[(z * N + n) * 40 + OFF[l] + comp]            |
  * | R_n, R'_n       | sR[m * N + n], sdR[m * N + n] (short-list entry m) |
  * | u, u (x) u      | su[3m..], uu                                     |
@@ -283,20 +283,19 @@ export class BodyOrderDescriptor implements Descriptor {
     let maxRow = 0;
     for (let i = 0; i < n; i++) maxRow = Math.max(maxRow, off[i + 1]! - off[i]!);
     plan.ensure(maxRow);
-    const sp = plan.sp, st = plan.st, su = plan.su, sr = plan.sr, sR = plan.sR, sdR = plan.sdR, smono = plan.smono;
-    const msym = plan.msym, gsym = plan.gsym, ncs = plan.ncs, A = plan.accA, B = plan.accB;
+    const sp = plan.sp, st = plan.st, su = plan.su, sr = plan.sr, sR = plan.sR, sdR = plan.sdR;
+    const msym = plan.msym, gsym = plan.gsym, ncs = plan.ncs;
     const radial = this.radial;
     const nsym = this.species.length * N * SC;
     const weights = w.weights, rows = w.rows ?? null;
     const pg = out.pairGradients, energies = out.energies ?? null, features = out.features ?? null;
-    const topRank = this.maxRank;
 
     for (let i = 0; i < n; i++) {
       const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
       const p0 = off[i]!, p1 = off[i + 1]!;
       pg.fill(0, 3 * p0, 3 * p1);
       msym.fill(0, 0, nsym);
-      // forward: symmetric moments M_l[z,n] = sum_j R_n(r) mono_q(u)
+      // forward: symmetric moments M[z,n,c] = sum_j R_n(r) mono_c(u), only the components n needs
       let m = 0;
       for (let p = p0; p < p1; p++) {
         const j = nb[p]!;
@@ -313,24 +312,22 @@ export class BodyOrderDescriptor implements Descriptor {
         sr[m] = r;
         const rb = m * N;
         radial.evaluate(r, sR, sdR, rb);
-        const mo = m * SC;
-        smono[mo] = 1;
-        if (topRank >= 1) {
-          smono[mo + 1] = ux; smono[mo + 2] = uy; smono[mo + 3] = uz;
-          if (topRank >= 2) {
-            const xx = ux * ux, xy = ux * uy, xz = ux * uz, yy = uy * uy, yz = uy * uz, zz = uz * uz;
-            smono[mo + 4] = xx; smono[mo + 5] = xy; smono[mo + 6] = xz; smono[mo + 7] = yy; smono[mo + 8] = yz; smono[mo + 9] = zz;
-            if (topRank >= 3) {
-              smono[mo + 10] = xx * ux; smono[mo + 11] = xx * uy; smono[mo + 12] = xx * uz; smono[mo + 13] = xy * uy; smono[mo + 14] = xy * uz;
-              smono[mo + 15] = xz * uz; smono[mo + 16] = yy * uy; smono[mo + 17] = yy * uz; smono[mo + 18] = yz * uz; smono[mo + 19] = zz * uz;
-            }
-          }
-        }
+        const xx = ux * ux, xy = ux * uy, xz = ux * uz, yy = uy * uy, yz = uy * uz, zz = uz * uz;
+        const xxx = xx * ux, xxy = xx * uy, xxz = xx * uz, xyy = xy * uy, xyz = xy * uz, xzz = xz * uz, yyy = yy * uy, yyz = yy * uz, yzz = yz * uz, zzz = zz * uz;
         let mb = z * N * SC;
         for (let nn = 0; nn < N; nn++, mb += SC) {
           const Rv = sR[rb + nn]!;
           const nc = ncs[nn]!;
-          for (let q = 0; q < nc; q++) msym[mb + q] += Rv * smono[mo + q]!;
+          msym[mb] += Rv;
+          if (nc > 1) {
+            msym[mb + 1] += Rv * ux; msym[mb + 2] += Rv * uy; msym[mb + 3] += Rv * uz;
+          }
+          if (nc > 4) {
+            msym[mb + 4] += Rv * xx; msym[mb + 5] += Rv * xy; msym[mb + 6] += Rv * xz; msym[mb + 7] += Rv * yy; msym[mb + 8] += Rv * yz; msym[mb + 9] += Rv * zz;
+          }
+          if (nc > 10) {
+            msym[mb + 10] += Rv * xxx; msym[mb + 11] += Rv * xxy; msym[mb + 12] += Rv * xxz; msym[mb + 13] += Rv * xyy; msym[mb + 14] += Rv * xyz; msym[mb + 15] += Rv * xzz; msym[mb + 16] += Rv * yyy; msym[mb + 17] += Rv * yyz; msym[mb + 18] += Rv * yzz; msym[mb + 19] += Rv * zzz;
+          }
         }
         m++;
       }
@@ -340,54 +337,57 @@ export class BodyOrderDescriptor implements Descriptor {
       if (energies) energies[i] = e;
       // backward: one pass over the neighbours, O(channels x components) each
       for (let q = 0; q < m; q++) {
-        const z = st[q]!;
         const rb = q * N;
-        A.fill(0);
-        B.fill(0);
-        let gb = z * N * SC;
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0, a16 = 0, a17 = 0, a18 = 0, a19 = 0;
+        let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0, b8 = 0, b9 = 0, b10 = 0, b11 = 0, b12 = 0, b13 = 0, b14 = 0, b15 = 0, b16 = 0, b17 = 0, b18 = 0, b19 = 0;
+        let gb = st[q]! * N * SC;
         for (let nn = 0; nn < N; nn++, gb += SC) {
           const dRv = sdR[rb + nn]!, Rv = sR[rb + nn]!;
           const nc = ncs[nn]!;
-          for (let c = 0; c < nc; c++) {
-            const g = gsym[gb + c]!;
-            A[c] += dRv * g;
-            B[c] += Rv * g;
+          let g = gsym[gb]!;
+          a0 += dRv * g; b0 += Rv * g;
+          if (nc > 1) {
+            g = gsym[gb + 1]!; a1 += dRv * g; b1 += Rv * g;
+            g = gsym[gb + 2]!; a2 += dRv * g; b2 += Rv * g;
+            g = gsym[gb + 3]!; a3 += dRv * g; b3 += Rv * g;
+          }
+          if (nc > 4) {
+            g = gsym[gb + 4]!; a4 += dRv * g; b4 += Rv * g;
+            g = gsym[gb + 5]!; a5 += dRv * g; b5 += Rv * g;
+            g = gsym[gb + 6]!; a6 += dRv * g; b6 += Rv * g;
+            g = gsym[gb + 7]!; a7 += dRv * g; b7 += Rv * g;
+            g = gsym[gb + 8]!; a8 += dRv * g; b8 += Rv * g;
+            g = gsym[gb + 9]!; a9 += dRv * g; b9 += Rv * g;
+          }
+          if (nc > 10) {
+            g = gsym[gb + 10]!; a10 += dRv * g; b10 += Rv * g;
+            g = gsym[gb + 11]!; a11 += dRv * g; b11 += Rv * g;
+            g = gsym[gb + 12]!; a12 += dRv * g; b12 += Rv * g;
+            g = gsym[gb + 13]!; a13 += dRv * g; b13 += Rv * g;
+            g = gsym[gb + 14]!; a14 += dRv * g; b14 += Rv * g;
+            g = gsym[gb + 15]!; a15 += dRv * g; b15 += Rv * g;
+            g = gsym[gb + 16]!; a16 += dRv * g; b16 += Rv * g;
+            g = gsym[gb + 17]!; a17 += dRv * g; b17 += Rv * g;
+            g = gsym[gb + 18]!; a18 += dRv * g; b18 += Rv * g;
+            g = gsym[gb + 19]!; a19 += dRv * g; b19 += Rv * g;
           }
         }
-        const mo = q * SC;
         const ux = su[3 * q]!, uy = su[3 * q + 1]!, uz = su[3 * q + 2]!;
-        // s1 = sum_c A_c mono_c ; lB = sum_c l_c B_c mono_c ; wv = sum_c B_c grad(mono_c)
-        let s1 = A[0]!, lB = 0, wx = 0, wy = 0, wz = 0;
-        if (topRank >= 1) {
-          const b1 = B[1]!, b2 = B[2]!, b3 = B[3]!;
-          s1 += A[1]! * ux + A[2]! * uy + A[3]! * uz;
-          lB += b1 * ux + b2 * uy + b3 * uz;
-          wx += b1; wy += b2; wz += b3;
-          if (topRank >= 2) {
-            const b4 = B[4]!, b5 = B[5]!, b6 = B[6]!, b7 = B[7]!, b8 = B[8]!, b9 = B[9]!;
-            for (let c = 4; c < 10; c++) s1 += A[c]! * smono[mo + c]!;
-            lB += 2 * (b4 * smono[mo + 4]! + b5 * smono[mo + 5]! + b6 * smono[mo + 6]! + b7 * smono[mo + 7]! + b8 * smono[mo + 8]! + b9 * smono[mo + 9]!);
-            wx += 2 * ux * b4 + uy * b5 + uz * b6;
-            wy += ux * b5 + 2 * uy * b7 + uz * b8;
-            wz += ux * b6 + uy * b8 + 2 * uz * b9;
-            if (topRank >= 3) {
-              let t3 = 0;
-              for (let c = 10; c < 20; c++) { s1 += A[c]! * smono[mo + c]!; t3 += B[c]! * smono[mo + c]!; }
-              lB += 3 * t3;
-              const xx = smono[mo + 4]!, xy = smono[mo + 5]!, xz = smono[mo + 6]!, yy = smono[mo + 7]!, yz = smono[mo + 8]!, zz = smono[mo + 9]!;
-              const c10 = B[10]!, c11 = B[11]!, c12 = B[12]!, c13 = B[13]!, c14 = B[14]!, c15 = B[15]!, c16 = B[16]!, c17 = B[17]!, c18 = B[18]!, c19 = B[19]!;
-              wx += 3 * xx * c10 + 2 * xy * c11 + 2 * xz * c12 + yy * c13 + yz * c14 + zz * c15;
-              wy += xx * c11 + 2 * xy * c13 + xz * c14 + 3 * yy * c16 + 2 * yz * c17 + zz * c18;
-              wz += xx * c12 + xy * c14 + 2 * xz * c15 + yy * c17 + 2 * yz * c18 + 3 * zz * c19;
-            }
-          }
-        }
+        const xx = ux * ux, xy = ux * uy, xz = ux * uz, yy = uy * uy, yz = uy * uz, zz = uz * uz;
+        // s1 = sum_c A_c mono_c; lB = sum_c l_c B_c mono_c; w = sum_c B_c grad(mono_c) (zero entries beyond each n's rank)
+        const s1 = a0 + a1 * ux + a2 * uy + a3 * uz + a4 * xx + a5 * xy + a6 * xz + a7 * yy + a8 * yz + a9 * zz
+          + ux * (a10 * xx + a11 * xy + a12 * xz + a13 * yy + a14 * yz + a15 * zz) + uy * (a16 * yy + a17 * yz + a18 * zz) + a19 * zz * uz;
+        const lB = b1 * ux + b2 * uy + b3 * uz + 2 * (b4 * xx + b5 * xy + b6 * xz + b7 * yy + b8 * yz + b9 * zz)
+          + 3 * (ux * (b10 * xx + b11 * xy + b12 * xz + b13 * yy + b14 * yz + b15 * zz) + uy * (b16 * yy + b17 * yz + b18 * zz) + b19 * zz * uz);
+        const wx = b1 + 2 * ux * b4 + uy * b5 + uz * b6 + 3 * xx * b10 + 2 * xy * b11 + 2 * xz * b12 + yy * b13 + yz * b14 + zz * b15;
+        const wy = b2 + ux * b5 + 2 * uy * b7 + uz * b8 + xx * b11 + 2 * xy * b13 + xz * b14 + 3 * yy * b16 + 2 * yz * b17 + zz * b18;
+        const wz = b3 + ux * b6 + uy * b8 + 2 * uz * b9 + xx * b12 + xy * b14 + 2 * xz * b15 + yy * b17 + 2 * yz * b18 + 3 * zz * b19;
         const ir = 1 / sr[q]!;
         const a = s1 - lB * ir;
-        const p = 3 * sp[q]!;
-        pg[p] = a * ux + wx * ir;
-        pg[p + 1] = a * uy + wy * ir;
-        pg[p + 2] = a * uz + wz * ir;
+        const pp = 3 * sp[q]!;
+        pg[pp] = a * ux + wx * ir;
+        pg[pp + 1] = a * uy + wy * ir;
+        pg[pp + 2] = a * uz + wz * ir;
       }
     }
   }
@@ -657,6 +657,15 @@ const FULL_TO_SYM: Int32Array = (() => {
   return t;
 })();
 
+/** Offset and count of rank l's symmetric components; multiplicity of each component in a full contraction. */
+const SYM_OFF = [0, 1, 4, 10];
+const SYM_N = [1, 3, 6, 10];
+const SYM_MULT = Float64Array.from([1, 1, 1, 1, 1, 2, 2, 1, 2, 1, 1, 3, 3, 3, 6, 3, 1, 3, 3, 1]);
+/** Rank-2 symmetric component c = (SYM2_P[c], SYM2_Q[c]), p <= q; SYM2_IDX[3p + q] the reverse. */
+const SYM2_P = Int32Array.from([0, 0, 0, 1, 1, 2]);
+const SYM2_Q = Int32Array.from([0, 1, 2, 1, 2, 2]);
+const SYM2_IDX = Int32Array.from([0, 1, 2, 1, 3, 4, 2, 4, 5]);
+
 interface PlanInput {
   terms: Int32Array;
   size: number;
@@ -672,29 +681,34 @@ interface PlanInput {
 /**
  * Tables and scratch of the contracted gradient of one BodyOrderDescriptor (built on first use).
  *
- * Energy E_i = sum_k w_k B_k(M) and dE/dM from intermediates shared between features:
- *   dots       D_d = M_l[a] . M_l[b]                           (3-body features and 4-body (0,l,l))
- *   (1,1,2)    O_ab = M_1[a] M_1[b]^T;  v = M_2[c] : O_ab;  S_ab = sum_c w M_2[c]
- *   (2,2,2)    PP_ab = M_2[a] M_2[b];   v = PP_ab : M_2[c]
- *   (1,2,3)    V_bc = M_2[b] : M_3[c] (vector), U_ac = M_1[a] . M_3[c] (matrix); y_bc = sum_a w M_1[a]
- *   (2,3,3)    ST_bc = M_3[b] : M_3[c] (matrix);  Mw_bc = sum_a w M_2[a]
- * Gradients are taken with respect to every full-storage entry as if independent, then folded
- * (summed) onto the symmetric components (which is exactly d/dM_sym, no symmetrisation needed).
+ * Energy e = sum_k w_k B_k(M) and G = de/dM (symmetric storage) from intermediates shared between
+ * features, one tight loop per feature kind:
+ *
+ *   dots       D_d = M_l[a] . M_l[b] = sum_c mult_c M[a,c] M[b,c]   (3-body, and 4-body (0,l,l))
+ *   (1,1,2)    v = M_2[c] : O_ab,  O_ab = M_1[a] M_1[b]^T;          S_ab = sum_c w M_2[c]
+ *   (2,2,2)    v = M_2[c] : PP_ab, PP_ab = M_2[a] M_2[b]
+ *   (1,2,3)    v = M_1[a] . V_bc, V_bc = M_2[b] : M_3[c];  U_ac = M_1[a] . M_3[c];  y_bc = sum_a w M_1[a]
+ *   (2,3,3)    v = M_2[a] : ST_bc, ST_bc = M_3[b] : M_3[c] (contracting the last two indices);  Mw_bc = sum_a w M_2[a]
+ *
+ * A full contraction X : Y of a symmetric rank-2 X with any Y equals sum_c Xsym_c fold(Y)_c, where
+ * fold sums Y over the index permutations of component c; so O, PP, U, ST are stored folded (6
+ * numbers) and their products give both v and dv/dM_sym directly. Rank-3 gradients from the
+ * accumulators y and Mw are formed in full storage and folded at the end.
  */
 class ContractedPlan {
   readonly ncs: Int32Array;
-  private readonly nfull: Int32Array;
-  private readonly size: number;
-  private readonly ns: number;
   private readonly N: number;
-  private readonly kind: Int32Array;
+  /** Feature range [kFrom[kind], kFrom[kind + 1]) of each kind (kinds are enumerated in order). */
+  private readonly kFrom: Int32Array;
   private readonly aux: Int32Array;
-  private readonly dotL: Int32Array;
+  private readonly dotN: Int32Array;
   private readonly dotA: Int32Array;
   private readonly dotB: Int32Array;
+  private readonly dotM: Int32Array;
   private readonly K4: number;
-  /** Full-storage offset (channel * MC) of 4-body local channel L. */
-  private readonly k4off: Int32Array;
+  /** Offset of 4-body local channel L in the full-storage copy `mom` (L * MC) and in msym (channel * SC). */
+  private readonly k4full: Int32Array;
+  private readonly k4sym: Int32Array;
   /** Pair list i <= j of the 4-body local channels. */
   private readonly pI: Int32Array;
   private readonly pJ: Int32Array;
@@ -702,23 +716,23 @@ class ContractedPlan {
   private readonly has222: boolean;
   private readonly has123: boolean;
   private readonly has233: boolean;
+  /** Full-storage components of the 4-body channels (up to rank lMax4). */
+  private readonly nFull: number;
   // per-atom buffers
   readonly msym: Float64Array;
   readonly gsym: Float64Array;
   private readonly mom: Float64Array;
-  private readonly gmom: Float64Array;
+  private readonly g3: Float64Array;
   private readonly dot: Float64Array;
   private readonly qdot: Float64Array;
-  private readonly O: Float64Array;
-  private readonly S: Float64Array;
-  private readonly PP: Float64Array;
-  private readonly V: Float64Array;
-  private readonly U: Float64Array;
-  private readonly Y: Float64Array;
-  private readonly ST: Float64Array;
-  private readonly MW: Float64Array;
-  readonly accA = new Float64Array(SC);
-  readonly accB = new Float64Array(SC);
+  private readonly O6: Float64Array;
+  private readonly S6: Float64Array;
+  private readonly PP6: Float64Array;
+  private readonly V3: Float64Array;
+  private readonly U6: Float64Array;
+  private readonly Y3: Float64Array;
+  private readonly ST6: Float64Array;
+  private readonly MW6: Float64Array;
   // short-list scratch
   private cap = 0;
   sp = new Int32Array(0);
@@ -727,20 +741,19 @@ class ContractedPlan {
   sr = new Float64Array(0);
   sR = new Float64Array(0);
   sdR = new Float64Array(0);
-  smono = new Float64Array(0);
 
   constructor(d: PlanInput) {
     const { terms, size, ns, nRad: N } = d;
-    this.size = size;
-    this.ns = ns;
     this.N = N;
     const rankOf = (n: number): number => Math.max(d.maxBodyOrder >= 3 && n < d.nMax3 ? d.lMax3 : 0, d.maxBodyOrder >= 4 && n < d.nMax4 ? d.lMax4 : 0);
     this.ncs = Int32Array.from({ length: N }, (_, n) => [1, 4, 10, 20][rankOf(n)]!);
-    this.nfull = Int32Array.from({ length: N }, (_, n) => [1, 4, 13, 40][rankOf(n)]!);
     const K4 = d.maxBodyOrder >= 4 ? ns * d.nMax4 : 0;
     this.K4 = K4;
+    this.nFull = [1, 4, 13, 40][K4 > 0 ? d.lMax4 : 0]!;
     const local = (c: number): number => Math.floor(c / N) * d.nMax4 + (c % N);
-    this.k4off = Int32Array.from({ length: K4 }, (_, L) => (Math.floor(L / d.nMax4) * N + (L % d.nMax4)) * MC);
+    const chanOf = (L: number): number => Math.floor(L / d.nMax4) * N + (L % d.nMax4);
+    this.k4full = Int32Array.from({ length: K4 }, (_, L) => L * MC);
+    this.k4sym = Int32Array.from({ length: K4 }, (_, L) => chanOf(L) * SC);
     const pairIdx = new Int32Array(K4 * K4);
     const pI: number[] = [], pJ: number[] = [];
     for (let i = 0; i < K4; i++) for (let j = i; j < K4; j++) { pairIdx[i * K4 + j] = pairIdx[j * K4 + i] = pI.length; pI.push(i); pJ.push(j); }
@@ -748,64 +761,65 @@ class ContractedPlan {
     this.pJ = Int32Array.from(pJ);
     const np4 = pI.length;
     const dots = new Map<string, number>();
-    const dL: number[] = [], dA: number[] = [], dB: number[] = [];
+    const dN: number[] = [], dA: number[] = [], dB: number[] = [], dM: number[] = [];
     const dotOf = (l: number, a: number, b: number): number => {
       const lo = Math.min(a, b), hi = Math.max(a, b);
       const key = `${l},${lo},${hi}`;
       let id = dots.get(key);
-      if (id === undefined) { id = dL.length; dots.set(key, id); dL.push(l); dA.push(lo * MC + OFF[l]!); dB.push(hi * MC + OFF[l]!); }
+      if (id === undefined) { id = dN.length; dots.set(key, id); dN.push(SYM_N[l]!); dA.push(lo * SC + SYM_OFF[l]!); dB.push(hi * SC + SYM_OFF[l]!); dM.push(SYM_OFF[l]!); }
       return id;
     };
-    this.kind = new Int32Array(size);
+    this.kFrom = new Int32Array(T233 + 2);
     this.aux = new Int32Array(size * 6);
     const aux = this.aux;
+    let last = -1;
     for (let k = 0; k < size; k++) {
       const kind = terms[4 * k]!;
+      if (kind < last) throw new Error('body-order: internal error, feature kinds out of order');
+      for (let q = last + 1; q <= kind; q++) this.kFrom[q] = k;
+      last = kind;
       const a = terms[4 * k + 1]!, b = terms[4 * k + 2]!, c = terms[4 * k + 3]!;
-      this.kind[k] = kind;
       const o = 6 * k;
       switch (kind) {
-        case B1: aux[o] = a * MC; break;
+        case B1: aux[o] = a * SC; break;
         case P0: case P1: case P2: case P3: aux[o] = dotOf(kind - P0, a, b); break;
-        case T000: aux[o] = a * MC; aux[o + 1] = b * MC; aux[o + 2] = c * MC; break;
-        case T011: case T022: case T033: aux[o] = a * MC; aux[o + 1] = dotOf(kind - T000, b, c); break;
-        case T112: aux[o] = pairIdx[local(a) * K4 + local(b)]!; aux[o + 1] = c * MC; break;
+        case T000: aux[o] = a * SC; aux[o + 1] = b * SC; aux[o + 2] = c * SC; break;
+        case T011: case T022: case T033: aux[o] = a * SC; aux[o + 1] = dotOf(kind - T000, b, c); break;
+        case T112: aux[o] = pairIdx[local(a) * K4 + local(b)]!; aux[o + 1] = c * SC + 4; break;
         case T222: {
           const la = local(a), lb = local(b), lc = local(c);
           aux[o] = pairIdx[la * K4 + lb]!; aux[o + 1] = pairIdx[lb * K4 + lc]!; aux[o + 2] = pairIdx[la * K4 + lc]!;
-          aux[o + 3] = a * MC; aux[o + 4] = b * MC; aux[o + 5] = c * MC;
+          aux[o + 3] = a * SC + 4; aux[o + 4] = b * SC + 4; aux[o + 5] = c * SC + 4;
           break;
         }
-        case T123: {
-          const la = local(a), lb = local(b), lc = local(c);
-          aux[o] = a * MC; aux[o + 1] = b * MC; aux[o + 2] = lb * K4 + lc; aux[o + 3] = la * K4 + lc;
-          break;
-        }
-        case T233: aux[o] = a * MC; aux[o + 1] = pairIdx[local(b) * K4 + local(c)]!; break;
+        case T123: aux[o] = a * SC + 1; aux[o + 1] = b * SC + 4; aux[o + 2] = local(b) * K4 + local(c); aux[o + 3] = local(a) * K4 + local(c); break;
+        case T233: aux[o] = a * SC + 4; aux[o + 1] = pairIdx[local(b) * K4 + local(c)]!; break;
       }
     }
-    this.dotL = Int32Array.from(dL);
+    for (let q = last + 1; q <= T233 + 1; q++) this.kFrom[q] = size;
+    this.dotN = Int32Array.from(dN);
     this.dotA = Int32Array.from(dA);
     this.dotB = Int32Array.from(dB);
-    const has = (kd: number): boolean => this.kind.includes(kd);
-    this.has112 = has(T112);
-    this.has222 = has(T222);
-    this.has123 = has(T123);
-    this.has233 = has(T233);
+    this.dotM = Int32Array.from(dM);
+    const count = (kd: number): number => this.kFrom[kd + 1]! - this.kFrom[kd]!;
+    this.has112 = count(T112) > 0;
+    this.has222 = count(T222) > 0;
+    this.has123 = count(T123) > 0;
+    this.has233 = count(T233) > 0;
     this.msym = new Float64Array(ns * N * SC);
     this.gsym = new Float64Array(ns * N * SC);
-    this.mom = new Float64Array(ns * N * MC);
-    this.gmom = new Float64Array(ns * N * MC);
-    this.dot = new Float64Array(dL.length);
-    this.qdot = new Float64Array(dL.length);
-    this.O = new Float64Array(this.has112 ? np4 * 9 : 0);
-    this.S = new Float64Array(this.has112 ? np4 * 9 : 0);
-    this.PP = new Float64Array(this.has222 ? np4 * 9 : 0);
-    this.V = new Float64Array(this.has123 ? K4 * K4 * 3 : 0);
-    this.U = new Float64Array(this.has123 ? K4 * K4 * 9 : 0);
-    this.Y = new Float64Array(this.has123 ? K4 * K4 * 3 : 0);
-    this.ST = new Float64Array(this.has233 ? np4 * 9 : 0);
-    this.MW = new Float64Array(this.has233 ? np4 * 9 : 0);
+    this.mom = new Float64Array(K4 * MC);
+    this.g3 = new Float64Array(K4 * 27);
+    this.dot = new Float64Array(dN.length);
+    this.qdot = new Float64Array(dN.length);
+    this.O6 = new Float64Array(this.has112 ? np4 * 6 : 0);
+    this.S6 = new Float64Array(this.has112 ? np4 * 6 : 0);
+    this.PP6 = new Float64Array(this.has222 ? np4 * 6 : 0);
+    this.V3 = new Float64Array(this.has123 ? K4 * K4 * 3 : 0);
+    this.U6 = new Float64Array(this.has123 ? K4 * K4 * 6 : 0);
+    this.Y3 = new Float64Array(this.has123 ? K4 * K4 * 3 : 0);
+    this.ST6 = new Float64Array(this.has233 ? np4 * 6 : 0);
+    this.MW6 = new Float64Array(this.has233 ? np4 * 6 : 0);
   }
 
   ensure(m: number): void {
@@ -818,205 +832,245 @@ class ContractedPlan {
     this.sr = new Float64Array(c);
     this.sR = new Float64Array(c * this.N);
     this.sdR = new Float64Array(c * this.N);
-    this.smono = new Float64Array(c * SC);
   }
 
   /**
    * From the symmetric moments `msym` of one atom: e = w . B (returned), B into `feat` at `fb` when
-   * given, and dE/dM_sym into `gsym`. Weights are w[wb + k].
+   * given, and G = de/dM_sym into `gsym`. Weights are w[wb + k].
    */
   terms(w: Float64Array, wb: number, feat: Float64Array | null, fb: number): number {
-    const { size, kind, aux, mom, gmom, msym, gsym, dot, qdot, N, ns, ncs, nfull } = this;
-    const nch = ns * N;
-    // expand symmetric -> full storage; zero the full gradient
-    for (let c = 0; c < nch; c++) {
-      const nf = nfull[c % N]!;
-      const fo = c * MC, so = c * SC;
-      for (let q = 0; q < nf; q++) { mom[fo + q] = msym[so + FULL_TO_SYM[q]!]!; gmom[fo + q] = 0; }
-    }
-    const dotL = this.dotL, dotA = this.dotA, dotB = this.dotB, nd = dotL.length;
+    const { aux, msym: M, gsym: G, dot, qdot, kFrom } = this;
+    G.fill(0);
+    const dotN = this.dotN, dotA = this.dotA, dotB = this.dotB, dotM = this.dotM, nd = dotN.length;
     for (let d = 0; d < nd; d++) {
-      const a = dotA[d]!, b = dotB[d]!, nc = NCOMP[dotL[d]!]!;
+      const a = dotA[d]!, b = dotB[d]!, nc = dotN[d]!, mo = dotM[d]!;
       let v = 0;
-      for (let q = 0; q < nc; q++) v += mom[a + q]! * mom[b + q]!;
+      for (let q = 0; q < nc; q++) v += SYM_MULT[mo + q]! * M[a + q]! * M[b + q]!;
       dot[d] = v;
       qdot[d] = 0;
     }
-    this.pairTables();
+    if (this.K4 > 0) this.pairTables();
     let e = 0;
-    const O = this.O, S = this.S, PP = this.PP, V = this.V, U = this.U, Y = this.Y, ST = this.ST, MW = this.MW;
-    for (let k = 0; k < size; k++) {
-      const wk = w[wb + k]!;
-      const o = 6 * k;
-      let v = 0;
-      switch (kind[k]!) {
-        case B1: { const a = aux[o]!; v = mom[a]!; gmom[a] += wk; break; }
-        case P0: case P1: case P2: case P3: { const d = aux[o]!; v = dot[d]!; qdot[d] += wk; break; }
-        case T000: {
-          const a = aux[o]!, b = aux[o + 1]!, c = aux[o + 2]!;
-          const A = mom[a]!, Bv = mom[b]!, C = mom[c]!;
-          v = A * Bv * C;
-          gmom[a] += wk * Bv * C; gmom[b] += wk * A * C; gmom[c] += wk * A * Bv;
-          break;
-        }
-        case T011: case T022: case T033: {
-          const a = aux[o]!, d = aux[o + 1]!;
-          const A = mom[a]!, D = dot[d]!;
-          v = A * D;
-          gmom[a] += wk * D; qdot[d] += wk * A;
-          break;
-        }
-        case T112: {
-          const po = 9 * aux[o]!, c = aux[o + 1]! + 4;
-          for (let q = 0; q < 9; q++) { const M = mom[c + q]!; v += M * O[po + q]!; gmom[c + q] += wk * O[po + q]!; S[po + q] += wk * M; }
-          break;
-        }
-        case T222: {
-          const ab = 9 * aux[o]!, bc = 9 * aux[o + 1]!, ac = 9 * aux[o + 2]!;
-          const a = aux[o + 3]! + 4, b = aux[o + 4]! + 4, c = aux[o + 5]! + 4;
-          for (let q = 0; q < 9; q++) {
-            v += PP[ab + q]! * mom[c + q]!;
-            gmom[a + q] += wk * PP[bc + q]!; gmom[b + q] += wk * PP[ac + q]!; gmom[c + q] += wk * PP[ab + q]!;
-          }
-          break;
-        }
-        case T123: {
-          const x = aux[o]! + 1, b = aux[o + 1]! + 4, vb = 3 * aux[o + 2]!, ub = 9 * aux[o + 3]!;
-          const x0 = mom[x]!, x1 = mom[x + 1]!, x2 = mom[x + 2]!;
-          const v0 = V[vb]!, v1 = V[vb + 1]!, v2 = V[vb + 2]!;
-          v = x0 * v0 + x1 * v1 + x2 * v2;
-          gmom[x] += wk * v0; gmom[x + 1] += wk * v1; gmom[x + 2] += wk * v2;
-          for (let q = 0; q < 9; q++) gmom[b + q] += wk * U[ub + q]!;
-          Y[vb] += wk * x0; Y[vb + 1] += wk * x1; Y[vb + 2] += wk * x2;
-          break;
-        }
-        case T233: {
-          const a = aux[o]! + 4, po = 9 * aux[o + 1]!;
-          for (let q = 0; q < 9; q++) { const M = mom[a + q]!; v += M * ST[po + q]!; gmom[a + q] += wk * ST[po + q]!; MW[po + q] += wk * M; }
-          break;
-        }
-      }
+    // 2-body
+    for (let k = kFrom[B1]!, ke = kFrom[B1 + 1]!; k < ke; k++) {
+      const wk = w[wb + k]!, a = aux[6 * k]!;
+      const v = M[a]!;
+      G[a] += wk;
       if (feat) feat[fb + k] = v;
       e += wk * v;
     }
-    this.pairAdjoints();
+    // 3-body and 4-body (0,l,l): dots
+    for (let k = kFrom[P0]!, ke = kFrom[T000]!; k < ke; k++) {
+      const wk = w[wb + k]!, d = aux[6 * k]!;
+      const v = dot[d]!;
+      qdot[d] += wk;
+      if (feat) feat[fb + k] = v;
+      e += wk * v;
+    }
+    for (let k = kFrom[T000]!, ke = kFrom[T011]!; k < ke; k++) {
+      const wk = w[wb + k]!, o = 6 * k;
+      const a = aux[o]!, b = aux[o + 1]!, c = aux[o + 2]!;
+      const A = M[a]!, B = M[b]!, C = M[c]!;
+      const v = A * B * C;
+      G[a] += wk * B * C; G[b] += wk * A * C; G[c] += wk * A * B;
+      if (feat) feat[fb + k] = v;
+      e += wk * v;
+    }
+    for (let k = kFrom[T011]!, ke = kFrom[T112]!; k < ke; k++) {
+      const wk = w[wb + k]!, o = 6 * k;
+      const a = aux[o]!, d = aux[o + 1]!;
+      const A = M[a]!, D = dot[d]!;
+      const v = A * D;
+      G[a] += wk * D; qdot[d] += wk * A;
+      if (feat) feat[fb + k] = v;
+      e += wk * v;
+    }
+    if (this.has112) {
+      const O6 = this.O6, S6 = this.S6;
+      for (let k = kFrom[T112]!, ke = kFrom[T222]!; k < ke; k++) {
+        const wk = w[wb + k]!, o = 6 * k;
+        const po = 6 * aux[o]!, c = aux[o + 1]!;
+        let v = 0;
+        for (let q = 0; q < 6; q++) { const m = M[c + q]!, x = O6[po + q]!; v += m * x; G[c + q] += wk * x; S6[po + q] += wk * m; }
+        if (feat) feat[fb + k] = v;
+        e += wk * v;
+      }
+    }
+    if (this.has222) {
+      const PP6 = this.PP6;
+      for (let k = kFrom[T222]!, ke = kFrom[T123]!; k < ke; k++) {
+        const wk = w[wb + k]!, o = 6 * k;
+        const ab = 6 * aux[o]!, bc = 6 * aux[o + 1]!, ac = 6 * aux[o + 2]!;
+        const a = aux[o + 3]!, b = aux[o + 4]!, c = aux[o + 5]!;
+        let v = 0;
+        for (let q = 0; q < 6; q++) {
+          v += PP6[ab + q]! * M[c + q]!;
+          G[a + q] += wk * PP6[bc + q]!; G[b + q] += wk * PP6[ac + q]!; G[c + q] += wk * PP6[ab + q]!;
+        }
+        if (feat) feat[fb + k] = v;
+        e += wk * v;
+      }
+    }
+    if (this.has123) {
+      const V3 = this.V3, U6 = this.U6, Y3 = this.Y3;
+      for (let k = kFrom[T123]!, ke = kFrom[T233]!; k < ke; k++) {
+        const wk = w[wb + k]!, o = 6 * k;
+        const x = aux[o]!, b = aux[o + 1]!, vb = 3 * aux[o + 2]!, ub = 6 * aux[o + 3]!;
+        const x0 = M[x]!, x1 = M[x + 1]!, x2 = M[x + 2]!;
+        const v0 = V3[vb]!, v1 = V3[vb + 1]!, v2 = V3[vb + 2]!;
+        const v = x0 * v0 + x1 * v1 + x2 * v2;
+        G[x] += wk * v0; G[x + 1] += wk * v1; G[x + 2] += wk * v2;
+        G[b] += wk * U6[ub]!; G[b + 1] += wk * U6[ub + 1]!; G[b + 2] += wk * U6[ub + 2]!;
+        G[b + 3] += wk * U6[ub + 3]!; G[b + 4] += wk * U6[ub + 4]!; G[b + 5] += wk * U6[ub + 5]!;
+        Y3[vb] += wk * x0; Y3[vb + 1] += wk * x1; Y3[vb + 2] += wk * x2;
+        if (feat) feat[fb + k] = v;
+        e += wk * v;
+      }
+    }
+    if (this.has233) {
+      const ST6 = this.ST6, MW6 = this.MW6;
+      for (let k = kFrom[T233]!, ke = kFrom[T233 + 1]!; k < ke; k++) {
+        const wk = w[wb + k]!, o = 6 * k;
+        const a = aux[o]!, po = 6 * aux[o + 1]!;
+        let v = 0;
+        for (let q = 0; q < 6; q++) { const m = M[a + q]!, x = ST6[po + q]!; v += m * x; G[a + q] += wk * x; MW6[po + q] += wk * m; }
+        if (feat) feat[fb + k] = v;
+        e += wk * v;
+      }
+    }
     for (let d = 0; d < nd; d++) {
-      const a = dotA[d]!, b = dotB[d]!, nc = NCOMP[dotL[d]!]!, g = qdot[d]!;
+      const g = qdot[d]!;
       if (g === 0) continue;
-      for (let q = 0; q < nc; q++) { gmom[a + q] += g * mom[b + q]!; gmom[b + q] += g * mom[a + q]!; }
+      const a = dotA[d]!, b = dotB[d]!, nc = dotN[d]!, mo = dotM[d]!;
+      for (let q = 0; q < nc; q++) { const gm = g * SYM_MULT[mo + q]!; G[a + q] += gm * M[b + q]!; G[b + q] += gm * M[a + q]!; }
     }
-    // fold full -> symmetric
-    for (let c = 0; c < nch; c++) {
-      const nf = nfull[c % N]!, ncs_ = ncs[c % N]!;
-      const fo = c * MC, so = c * SC;
-      for (let q = 0; q < ncs_; q++) gsym[so + q] = 0;
-      for (let q = 0; q < nf; q++) gsym[so + FULL_TO_SYM[q]!] += gmom[fo + q]!;
-    }
+    if (this.K4 > 0) this.pairAdjoints();
     return e;
   }
 
-  /** Per-pair intermediates of the 4-body contractions (and zeroed accumulators). */
+  /** Full-storage 4-body moments and the per-pair intermediates (folded), accumulators zeroed. */
   private pairTables(): void {
-    const { mom, K4, k4off, pI, pJ } = this;
+    const { msym, mom, K4, k4full, k4sym, pI, pJ } = this;
     const np4 = pI.length;
+    const nf = this.nFull;
+    for (let L = 0; L < K4; L++) {
+      const fo = k4full[L]!, so = k4sym[L]!;
+      for (let q = 0; q < nf; q++) mom[fo + q] = msym[so + FULL_TO_SYM[q]!]!;
+    }
     if (this.has112) {
-      const O = this.O, S = this.S;
+      const O6 = this.O6;
       for (let t = 0; t < np4; t++) {
-        const x = k4off[pI[t]!]! + 1, y = k4off[pJ[t]!]! + 1, o = 9 * t;
-        for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) O[o + 3 * p + q] = mom[x + p]! * mom[y + q]!;
+        const x = k4sym[pI[t]!]! + 1, y = k4sym[pJ[t]!]! + 1, o = 6 * t;
+        const x0 = msym[x]!, x1 = msym[x + 1]!, x2 = msym[x + 2]!, y0 = msym[y]!, y1 = msym[y + 1]!, y2 = msym[y + 2]!;
+        O6[o] = x0 * y0; O6[o + 1] = x0 * y1 + x1 * y0; O6[o + 2] = x0 * y2 + x2 * y0;
+        O6[o + 3] = x1 * y1; O6[o + 4] = x1 * y2 + x2 * y1; O6[o + 5] = x2 * y2;
       }
-      S.fill(0);
+      this.S6.fill(0);
     }
     if (this.has222) {
-      const PP = this.PP;
+      const PP6 = this.PP6;
       for (let t = 0; t < np4; t++) {
-        const A = k4off[pI[t]!]! + 4, B = k4off[pJ[t]!]! + 4, o = 9 * t;
-        for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) {
-          PP[o + 3 * p + q] = mom[A + 3 * p]! * mom[B + q]! + mom[A + 3 * p + 1]! * mom[B + 3 + q]! + mom[A + 3 * p + 2]! * mom[B + 6 + q]!;
+        const A = k4full[pI[t]!]! + 4, B = k4full[pJ[t]!]! + 4, o = 6 * t;
+        for (let c = 0; c < 6; c++) {
+          const p = SYM2_P[c]!, q = SYM2_Q[c]!;
+          let s = mom[A + 3 * p]! * mom[B + q]! + mom[A + 3 * p + 1]! * mom[B + 3 + q]! + mom[A + 3 * p + 2]! * mom[B + 6 + q]!;
+          if (p !== q) s += mom[A + 3 * q]! * mom[B + p]! + mom[A + 3 * q + 1]! * mom[B + 3 + p]! + mom[A + 3 * q + 2]! * mom[B + 6 + p]!;
+          PP6[o + c] = s;
         }
       }
     }
     if (this.has123) {
-      const V = this.V, U = this.U;
+      const V3 = this.V3, U6 = this.U6;
       for (let c = 0; c < K4; c++) {
-        const T = k4off[c]! + 13;
+        const T = k4full[c]! + 13;
         for (let b = 0; b < K4; b++) {
-          const M = k4off[b]! + 4, o = 3 * (b * K4 + c);
+          const Mb = k4full[b]! + 4, o = 3 * (b * K4 + c);
           for (let p = 0; p < 3; p++) {
             let s = 0;
-            for (let qr = 0; qr < 9; qr++) s += mom[M + qr]! * mom[T + 9 * p + qr]!;
-            V[o + p] = s;
+            for (let qr = 0; qr < 9; qr++) s += mom[Mb + qr]! * mom[T + 9 * p + qr]!;
+            V3[o + p] = s;
           }
         }
         for (let a = 0; a < K4; a++) {
-          const x = k4off[a]! + 1, o = 9 * (a * K4 + c);
-          const x0 = mom[x]!, x1 = mom[x + 1]!, x2 = mom[x + 2]!;
-          for (let qr = 0; qr < 9; qr++) U[o + qr] = x0 * mom[T + qr]! + x1 * mom[T + 9 + qr]! + x2 * mom[T + 18 + qr]!;
+          const x = k4sym[a]! + 1, o = 6 * (a * K4 + c);
+          const x0 = msym[x]!, x1 = msym[x + 1]!, x2 = msym[x + 2]!;
+          for (let q = 0; q < 6; q++) {
+            const qr = 3 * SYM2_P[q]! + SYM2_Q[q]!;
+            const u = x0 * mom[T + qr]! + x1 * mom[T + 9 + qr]! + x2 * mom[T + 18 + qr]!;
+            U6[o + q] = SYM_MULT[4 + q]! * u;
+          }
         }
       }
-      this.Y.fill(0);
+      this.Y3.fill(0);
     }
     if (this.has233) {
-      const ST = this.ST;
+      const ST6 = this.ST6;
       for (let t = 0; t < np4; t++) {
-        const Sb = k4off[pI[t]!]! + 13, Tb = k4off[pJ[t]!]! + 13, o = 9 * t;
-        for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) {
+        const Sb = k4full[pI[t]!]! + 13, Tb = k4full[pJ[t]!]! + 13, o = 6 * t;
+        for (let c = 0; c < 6; c++) {
+          const p = SYM2_P[c]!, q = SYM2_Q[c]!;
           let s = 0;
           for (let rs = 0; rs < 9; rs++) s += mom[Sb + 9 * p + rs]! * mom[Tb + 9 * q + rs]!;
-          ST[o + 3 * p + q] = s;
+          if (p !== q) for (let rs = 0; rs < 9; rs++) s += mom[Sb + 9 * q + rs]! * mom[Tb + 9 * p + rs]!;
+          ST6[o + c] = s;
         }
       }
-      this.MW.fill(0);
+      this.MW6.fill(0);
     }
   }
 
-  /** Adjoints of the per-pair intermediates back onto the moments. */
+  /** Adjoints of the per-pair accumulators back onto G. */
   private pairAdjoints(): void {
-    const { mom, gmom, K4, k4off, pI, pJ } = this;
+    const { mom, gsym: G, K4, k4full, k4sym, pI, pJ } = this;
     const np4 = pI.length;
     if (this.has112) {
-      // v = x^T M y summed with weights: dE/dx = S y, dE/dy = S x (S symmetric)
-      const S = this.S;
+      // sum_c w x^T M_c y = x^T S y: de/dx = S y, de/dy = S x (S symmetric, stored as 6 values)
+      const S6 = this.S6;
       for (let t = 0; t < np4; t++) {
-        const x = k4off[pI[t]!]! + 1, y = k4off[pJ[t]!]! + 1, o = 9 * t;
-        for (let p = 0; p < 3; p++) {
-          let sy = 0, sx = 0;
-          for (let q = 0; q < 3; q++) { sy += S[o + 3 * p + q]! * mom[y + q]!; sx += S[o + 3 * q + p]! * mom[x + q]!; }
-          gmom[x + p] += sy;
-          gmom[y + p] += sx;
-        }
+        const x = k4sym[pI[t]!]! + 1, y = k4sym[pJ[t]!]! + 1, o = 6 * t;
+        const s00 = S6[o]!, s01 = S6[o + 1]!, s02 = S6[o + 2]!, s11 = S6[o + 3]!, s12 = S6[o + 4]!, s22 = S6[o + 5]!;
+        const x0 = this.msym[x]!, x1 = this.msym[x + 1]!, x2 = this.msym[x + 2]!, y0 = this.msym[y]!, y1 = this.msym[y + 1]!, y2 = this.msym[y + 2]!;
+        G[x] += s00 * y0 + s01 * y1 + s02 * y2; G[x + 1] += s01 * y0 + s11 * y1 + s12 * y2; G[x + 2] += s02 * y0 + s12 * y1 + s22 * y2;
+        G[y] += s00 * x0 + s01 * x1 + s02 * x2; G[y + 1] += s01 * x0 + s11 * x1 + s12 * x2; G[y + 2] += s02 * x0 + s12 * x1 + s22 * x2;
       }
     }
+    if (!this.has123 && !this.has233) return;
+    const g3 = this.g3;
+    g3.fill(0);
     if (this.has123) {
-      // dE/dT_c[pqr] += y_bc[p] M_b[qr]
-      const Y = this.Y;
+      // de/dT_c[pqr] += y_bc[p] M_b[qr]
+      const Y3 = this.Y3;
       for (let b = 0; b < K4; b++) {
-        const M = k4off[b]! + 4;
+        const Mb = k4full[b]! + 4;
         for (let c = 0; c < K4; c++) {
-          const yo = 3 * (b * K4 + c), T = k4off[c]! + 13;
-          const y0 = Y[yo]!, y1 = Y[yo + 1]!, y2 = Y[yo + 2]!;
-          if (y0 === 0 && y1 === 0 && y2 === 0) continue;
+          const yo = 3 * (b * K4 + c), T = 27 * c;
+          const y0 = Y3[yo]!, y1 = Y3[yo + 1]!, y2 = Y3[yo + 2]!;
           for (let qr = 0; qr < 9; qr++) {
-            const Mq = mom[M + qr]!;
-            gmom[T + qr] += y0 * Mq; gmom[T + 9 + qr] += y1 * Mq; gmom[T + 18 + qr] += y2 * Mq;
+            const m = mom[Mb + qr]!;
+            g3[T + qr] += y0 * m; g3[T + 9 + qr] += y1 * m; g3[T + 18 + qr] += y2 * m;
           }
         }
       }
     }
     if (this.has233) {
-      // dE/dS_b[prs] += sum_q Mw[pq] T_c[qrs];  dE/dT_c[qrs] += sum_p Mw[pq] S_b[prs]
-      const MW = this.MW;
+      // de/dS_b[prs] += sum_q Mw[pq] T_c[qrs];  de/dT_c[qrs] += sum_p Mw[pq] S_b[prs]
+      const MW6 = this.MW6;
       for (let t = 0; t < np4; t++) {
-        const Sb = k4off[pI[t]!]! + 13, Tb = k4off[pJ[t]!]! + 13, o = 9 * t;
+        const b = pI[t]!, c = pJ[t]!;
+        const Sb = k4full[b]! + 13, Tc = k4full[c]! + 13, gS = 27 * b, gT = 27 * c, o = 6 * t;
         for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) {
-          const mw = MW[o + 3 * p + q]!;
-          if (mw === 0) continue;
+          const mw = MW6[o + SYM2_IDX[3 * p + q]!]!;
           for (let rs = 0; rs < 9; rs++) {
-            gmom[Sb + 9 * p + rs] += mw * mom[Tb + 9 * q + rs]!;
-            gmom[Tb + 9 * q + rs] += mw * mom[Sb + 9 * p + rs]!;
+            g3[gS + 9 * p + rs] += mw * mom[Tc + 9 * q + rs]!;
+            g3[gT + 9 * q + rs] += mw * mom[Sb + 9 * p + rs]!;
           }
         }
       }
+    }
+    // fold the full rank-3 gradients onto the symmetric components
+    for (let L = 0; L < K4; L++) {
+      const go = 27 * L, so = k4sym[L]! + 10;
+      for (let q = 0; q < 27; q++) G[so + FULL_TO_SYM[13 + q]! - 10] += g3[go + q]!;
     }
   }
 }
