@@ -47,10 +47,11 @@ export async function evalCommand(opts: EvalOptions): Promise<EvalSummary> {
   const pot = loadPotential(opts.model);
   const frames = await readStructures(opts.input, opts.from !== undefined ? { format: opts.from } : {});
   if (frames.length === 0) throw new ValidationError(`${opts.input}: no structures found`);
-  const given: { energy?: string; forces?: string; stress?: string } = { stress: 'REF_stress' }; // stress is not evaluated
+  const given: { energy?: string; forces?: string } = {};
   if (opts.energyKey !== undefined) given.energy = opts.energyKey;
   if (opts.forcesKey !== undefined) given.forces = opts.forcesKey;
-  const { keys, notes } = chooseLabelKeys(frames, given, opts.input);
+  const { keys, notes } = chooseLabelKeys(frames, given, opts.input, ['energy', 'forces']);
+  if (!opts.json) for (const n of notes) process.stderr.write(`note: ${n}\n`);
   const hasE = frames.some((s) => keys.energy in s.info);
   const hasF = frames.some((s) => keys.forces in s.arrays);
   if (!hasE && !hasF) {
@@ -72,7 +73,6 @@ export async function evalCommand(opts: EvalOptions): Promise<EvalSummary> {
     out.write(JSON.stringify(summary) + '\n');
     return summary;
   }
-  for (const n of notes) process.stderr.write(`note: ${n}\n`);
   const m = set.metrics;
   const f = (v: number | null, scale = 1) => (v === null ? '-' : (v * scale).toPrecision(4));
   const rows = [

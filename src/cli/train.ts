@@ -385,11 +385,12 @@ export function loadTrainConfig(file: string, flags: TrainFlags = {}, env: Recor
  * Label keys for a set of frames: explicit keys win; otherwise `REF_<key>` if any frame has it,
  * else the plain (prediction) key if any frame has that (with a note), else `REF_<key>`.
  */
-export function chooseLabelKeys(frames: readonly Structure[], given: Partial<LabelKeys> = {}, source = 'data'): { keys: LabelKeys; notes: string[] } {
+export function chooseLabelKeys(frames: readonly Structure[], given: Partial<LabelKeys> = {}, source = 'data', used: readonly (keyof LabelKeys)[] = ['energy', 'forces', 'stress']): { keys: LabelKeys; notes: string[] } {
   const notes: string[] = [];
   const pick = (k: keyof LabelKeys, place: 'info' | 'arrays'): string => {
     const g = given[k];
     if (g !== undefined) return g;
+    if (!used.includes(k)) return `REF_${k}`;
     const has = (key: string) => frames.some((s) => (place === 'info' ? key in s.info : key in s.arrays));
     if (has(`REF_${k}`)) return `REF_${k}`;
     if (has(k)) {
@@ -401,7 +402,7 @@ export function chooseLabelKeys(frames: readonly Structure[], given: Partial<Lab
   return { keys: { energy: pick('energy', 'info'), forces: pick('forces', 'arrays'), stress: pick('stress', 'info') }, notes };
 }
 
-async function readSource(s: DataSourceConfig, what: string): Promise<{ frames: Structure[]; keys: LabelKeys; notes: string[] }> {
+async function readSource(s: DataSourceConfig, what: string, used: readonly (keyof LabelKeys)[]): Promise<{ frames: Structure[]; keys: LabelKeys; notes: string[] }> {
   let frames: Structure[];
   try {
     frames = await readStructures(s.path, s.format !== undefined ? { format: s.format } : {});
@@ -410,7 +411,7 @@ async function readSource(s: DataSourceConfig, what: string): Promise<{ frames: 
     throw e;
   }
   if (frames.length === 0) throw new ValidationError(`${what} ${s.path}: no structures found`);
-  return { frames, ...chooseLabelKeys(frames, s.labels ?? {}, `${what} ${s.path}`) };
+  return { frames, ...chooseLabelKeys(frames, s.labels ?? {}, `${what} ${s.path}`, used) };
 }
 
 // ---------------------------------------------------------------- descriptor from config
@@ -542,9 +543,14 @@ export async function runTrainJob(c: TrainConfig, opts: TrainJobOptions = {}): P
   const modelPath = c.output.model ?? 'model.json';
   const reportDir = c.output.report ?? `${modelPath.replace(/\.json$/i, '')}-report`;
   const notes: string[] = [];
-
-  const train = await readSource(c.data.train, 'data.train');
-  notes.push(...train.notes);
+  const note = (n: string) => {
+    notes.push(n);
+    if (print && !opts.json) process.stderr.write(`note: ${n}\n`);
+  };
+  const w = c.fit.weights;
+  const used: (keyof LabelKeys)[] = ['energy', 'forces', ...(w.stress > 0 ? (['stress'] as const) : [])];
+  const train = await readSource(c.data.train, 'data.train', used);
+  train.notes.forEach(note);
   let trainFrames = train.frames;
   let holdoutFrames: Structure[] = [];
   if (c.data.test_fraction !== undefined) {
@@ -553,8 +559,8 @@ export async function runTrainJob(c: TrainConfig, opts: TrainJobOptions = {}): P
     holdoutFrames = split.test.map((i) => trainFrames[i]!);
     trainFrames = split.train.map((i) => trainFrames[i]!);
   }
-  const test = c.data.test ? await readSource(c.data.test, 'data.test') : undefined;
-  if (test) notes.push(...test.notes);
+  const test = c.data.test ? await readSource(c.data.test, 'data.test', ['energy', 'forces']) : undefined;
+  test?.notes.forEach(note);
 
   const inner = descriptorFromConfig(c.model.descriptor, trainFrames);
   const evalSets = [...(holdoutFrames.length ? [holdoutFrames] : []), ...(test ? [test.frames] : [])];
@@ -615,7 +621,7 @@ export async function runTrainJob(c: TrainConfig, opts: TrainJobOptions = {}): P
     const path = s.name === 'test' ? c.data.test!.path : c.data.train.path;
     dataInfo[s.name] = { path, frames: s.records.length, atoms: s.metrics.n_atoms, labels: s.name === 'test' ? test!.keys : train.keys };
   }
-  if (!offsetDetermined) notes.push('w_E = 0: energies are known only up to a constant; energy errors and the energy parity plot have the mean per-atom offset of each set removed');
+  if (!offsetDetermined) note('w_E = 0: energies are known only up to a constant; energy errors and the energy parity plot have the mean per-atom offset of each set removed');
   const report: TrainReport = {
     format: 'mlpot-train-report',
     version: 1,
@@ -646,7 +652,6 @@ export async function runTrainJob(c: TrainConfig, opts: TrainJobOptions = {}): P
     const out = process.stdout;
     if (opts.json) out.write(JSON.stringify({ model: modelPath, report: reportDir, metrics, fit_time_s: fit.fitTimeS, lambda: fit.lambda, warnings: fit.warnings, notes }) + '\n');
     else {
-      for (const n of notes) process.stderr.write(`note: ${n}\n`);
       for (const w of fit.warnings) process.stderr.write(`warning: ${w}\n`);
       out.write(`model  ${modelPath}\nreport ${reportDir}\n`);
       out.write(errorTable(report) + '\n');

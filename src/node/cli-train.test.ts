@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readStructures, writeStructures } from './files.js';
 import { loadPotential } from './potentials.js';
@@ -141,4 +141,19 @@ test('train and eval errors: bad config key with its line, missing labels, a dat
   const wrong = mlpot('calc', '-p', 'data.json', '-i', 'test.extxyz', '-o', 'x.extxyz');
   assert.equal(wrong.status, 1);
   assert.match(wrong.stderr, /model file data\.json: expected a model object/);
+});
+
+test('the example examples/train/si-sw.yaml runs as its README says (labels from calc -p sw, then train)', () => {
+  const root = resolve('.'); // tests run from the repository root, as examples.test.ts assumes
+  const cfg = join(root, 'examples/train/si-sw.yaml');
+  const si = join(root, 'examples/si.xyz');
+  assert.ok(existsSync(cfg) && existsSync(si), `examples not found under ${root}`);
+  const c = mlpot('calc', '-p', 'sw', '-i', si, '-o', 'ex-labelled.extxyz', '--json');
+  assert.equal(c.status, 0, c.stderr);
+  const t = mlpot('train', '-c', cfg, '--data', 'ex-labelled.extxyz', '-o', 'ex.model.json', '--json');
+  assert.equal(t.status, 0, t.stderr);
+  const s = JSON.parse(t.stdout);
+  assert.equal(s.model, join(dir, 'ex.model.json'));
+  assert.ok(s.metrics.holdout.force_rmse < 0.05, `held-out force RMSE ${s.metrics.holdout.force_rmse}`);
+  assert.ok(existsSync(join(dir, 'ex.model-report', 'report.md')));
 });
