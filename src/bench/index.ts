@@ -15,6 +15,7 @@ const BENCHES: Bench[] = [
   { name: 'sw', header: `Stillinger-Weber Si, energy + forces, neighbour list (skin 1 Å) prebuilt\n${SW_BENCH_HEADER}`, run: (log) => runSwBench({ log }) },
   (await import('./linalg.js')).LINALG_BENCH,
   (await import('./md.js')).MD_BENCH,
+  (await import('./ml-md.js')).ML_MD_BENCH,
   (await import('./mlearn.js')).MLEARN_BENCH,
 ];
 
