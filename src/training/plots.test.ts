@@ -27,6 +27,15 @@ test('parity plot: well-formed, y = x line, one marker per point, RMSE annotated
   assert.ok(svg.includes('test &lt;held out&gt;: RMSE'));
   assert.ok(svg.includes('Forces &amp; more'));
   assert.match(svg, /stroke-dasharray/); // the y = x line
+  // every marker lies inside the plot frame (the first <rect> after the background)
+  const frame = /<rect x="(\d+)" y="(\d+)" width="([\d.]+)" height="([\d.]+)" fill="none"/.exec(svg)!;
+  const [x0, y0, w, h] = frame.slice(1).map(Number) as [number, number, number, number];
+  const markers = [...svg.matchAll(/<circle cx="([-\d.]+)" cy="([-\d.]+)" r="2"\/>/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+  assert.equal(markers.length, 52);
+  for (const [cx, cy] of markers) assert.ok(cx >= x0 && cx <= x0 + w && cy >= y0 && cy <= y0 + h, `marker (${cx}, ${cy}) outside the frame`);
+  // y = x: a point with pred == ref sits on the diagonal, i.e. at equal fractions of the frame
+  const [dx, dy] = markers[markers.length - 1]!; // test point (1, 1)
+  assert.ok(Math.abs((dx - x0) / w - (y0 + h - dy) / h) < 0.01);
 });
 
 test('parity plot thins big series deterministically, keeps the worst points, skips non-finite values', () => {
