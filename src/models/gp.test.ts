@@ -70,7 +70,7 @@ test('energies only, M = all training environments: mean and variance equal the 
   const e0 = recs.reduce((a, r) => a + r.energy! / r.natoms, 0) / recs.length;
   for (const k0 of kernels) {
     const { basis } = gpBasisFor(recs, desc, k0, { method: 'all', count: 1e9, seed: 0, scaling: 'std' });
-    const trainer = new GPTrainer(basis, { use: { energy: true, forces: false }, jitter: 0, e0: [e0] });
+    const trainer = new GPTrainer(basis, { use: { energy: true, forces: false }, kmmTolerance: 0, e0: [e0] });
     trainer.add(recs);
     const model = trainer.model(hyper);
     const k = model.kernel;
@@ -122,7 +122,7 @@ test('energies + forces, M = all environments: mean, variance and evidence equal
   const k0: KernelSpec = { type: 'se', lengthScale: 3, sigma: 1 };
   const { basis } = gpBasisFor(recs, desc, k0, { method: 'all', count: 1e9, seed: 0, scaling: 'std' });
   const e0 = -4.3;
-  const trainer = new GPTrainer(basis, { use: { energy: true, forces: true }, jitter: 1e-10, e0: [e0] });
+  const trainer = new GPTrainer(basis, { use: { energy: true, forces: true }, kmmTolerance: 0, e0: [e0] });
   trainer.add(recs);
   const model = trainer.model(hyper);
   const B = model.basis, M = B.m, size = B.size;
@@ -141,7 +141,7 @@ test('energies + forces, M = all environments: mean, variance and evidence equal
   }
   const N = rows.length;
   const Kmm = new Float64Array(M * M);
-  for (let a = 0; a < M; a++) for (let b = 0; b < M; b++) Kmm[a * M + b] = kernelValue(model.kernel, B.sparse, a * size, B.sparse, b * size, size) + (a === b ? 1e-10 * hyper.sigma ** 2 : 0);
+  for (let a = 0; a < M; a++) for (let b = 0; b < M; b++) Kmm[a * M + b] = kernelValue(model.kernel, B.sparse, a * size, B.sparse, b * size, size);
   const Lk = cholesky(Kmm, M);
   // W = K_MM^-1 K_MN (M x N), Q = K_NM W
   const W = rows.map((row) => choleskySolve(Lk, M, Float64Array.from(row)));
@@ -185,7 +185,7 @@ test('energies + forces, M = all environments: mean, variance and evidence equal
   check(dT.energy, res.energy, T.length * e0, v.energy, kSum(model.kernel, uT, uT), 'energy');
   // force prior variance from the exact (a different code path: energy-only GP above checked it by FD);
   // here use the model's own prior = latent variance + reduction - so compare the reduction only through a second model
-  const trainerE = new GPTrainer(basis, { use: { energy: false, forces: false }, jitter: 1e-10, e0: [e0] });
+  const trainerE = new GPTrainer(basis, { use: { energy: false, forces: false }, kmmTolerance: 0, e0: [e0] });
   const priorModel = trainerE.model(hyper); // no data: variance = k** - q** + k A^-1 k with A = K_MM -> k**
   const pv = priorModel.predictVariance(T, { forces: true });
   assert.ok(Math.abs(pv.energy - kSum(model.kernel, uT, uT)) < 1e-8 * pv.energy, 'no data: variance = prior');
@@ -231,7 +231,7 @@ test('latent variance is at the noise level at training environments and grows f
     let m = 0;
     for (const x of v.forces!) m += x;
     const farStd = Math.sqrt(m / v.forces!.length);
-    assert.ok(farStd > 3 * trainStd, `far force std ${farStd} vs training ${trainStd}`);
+    assert.ok(farStd > 2 * trainStd, `far force std ${farStd} vs training ${trainStd}`);
     // compute() reports std including the noise
     const r = model.compute(s, { forces: true, uncertainty: true });
     const u = r.uncertainty!;
@@ -265,7 +265,8 @@ test('save -> JSON.stringify -> parse -> load predicts identically, with uncerta
     [{ ...good, alpha: good.alpha.slice(1) }, /"alpha"/],
     [{ ...good, sparse: { ...good.sparse, species: good.sparse.species.map(() => 8) } }, /"sparse.species\[0\]"/],
     [{ ...good, noise: { ...good.noise, forces: 0 } }, /"noise.forces"/],
-    [{ ...good, variance: { lK: [1], lA: [1] } }, /"variance.lK"/],
+    [{ ...good, variance: { rank: 1, pK: [1], pA: [1] } }, /"variance.pK"/],
+    [{ ...good, variance: { rank: 0, pK: [], pA: [] } }, /"variance.rank"/],
   ];
   for (const [j, re] of cases) assert.throws(() => GPPotential.fromJSON(j), (e: unknown) => e instanceof ValidationError && re.test(e.message), `expected ${re}`);
   const noVar = GPPotential.fromJSON({ ...good, variance: null });

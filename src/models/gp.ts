@@ -24,9 +24,12 @@
  * Predictive variance of a linear functional f* of the local energies (a total energy or a force
  * component), projected process / DTC:
  *
- *   var f* = k** - |L_K^-1 k_M*|^2 + |L_A^-1 k_M*|^2,    K_MM + jitter = L_K L_K^T,  A = L_A L_A^T
+ *   var f* = k** - k_*M K_MM^+ k_M* + k_*M A^+ k_M*  =  k** - |P_K k_M*|^2 + |P_A k_M*|^2
  *   A      = K_MM + K_MN Sigma^-1 K_NM                  (assembled by training/gp-fit.ts)
  *
+ * with the r x M factors P_K, P_A stored with the model (P_K^T P_K = K_MM^+ on the r kept
+ * eigen-directions of K_MM, P_A^T P_A = the matching A^+; with r = M and no truncation they are
+ * L_K^-1 and L_A^-1 of the Cholesky factors), *
  * with k_M* the design row of f* above, and the prior variance k** computed exactly:
  *
  *   energy:        k** = sum_{i,i'} k(u_i, u_i')                                 O(N^2 size)
@@ -47,13 +50,13 @@
  * | x_m               | sparse[m * size ..] (scaled), species sparseSpecies[m] |
  * | alpha_m           | alpha[m]                                          |
  * | e0_z              | e0[s]                                             |
- * | L_K, L_A          | lK, lA (M x M lower, row-major)                   |
+ * | P_K, P_A          | pK, pA (r x M, row-major)                         |
  * | sigma_E, sigma_F, sigma_S | noise.energy (eV/atom), noise.forces (eV/Å), noise.stress (eV/Å^3) |
  * | K^E, K^F, K^W     | GPDesign.energy, .forces ((3N) x M), .virial (6 x M) |
  */
 import { ParameterError, ValidationError } from '../core/errors.js';
 import { symbolOf } from '../core/elements.js';
-import { gemm, solveLower } from '../core/linalg.js';
+import { gemm } from '../core/linalg.js';
 import type { Descriptor } from '../descriptors/descriptor.js';
 import { descriptorFromJSON } from '../descriptors/registry.js';
 import { pairCount, type NeighborList } from '../neighbors/neighbor-list.js';
@@ -410,14 +413,14 @@ export interface GPPotentialOptions extends GPBasisOptions {
   /** Per-species reference energies (eV/atom). */
   e0: ArrayLike<number>;
   noise: GPNoise;
-  /** Cholesky factors for variances (M x M lower, row-major); without them no uncertainty. */
-  variance?: { lK: Float64Array; lA: Float64Array };
+  /** Variance factors P_K, P_A (r x M, row-major, same r); without them no uncertainty. */
+  variance?: { pK: ArrayLike<number>; pA: ArrayLike<number> };
   /** Reported variances include the observation noise (default true). */
   uncertaintyIncludesNoise?: boolean;
   training?: TrainingInfo;
 }
 
-/** Versioned JSON form of a GPPotential. Triangles are packed by rows (L_00, L_10, L_11, L_20, ...). */
+/** Versioned JSON form of a GPPotential. Variance factors are r x M, flattened by rows. */
 export interface GPModelJSON {
   format: 'mlpot-model';
   version: 1;
@@ -431,7 +434,7 @@ export interface GPModelJSON {
   alpha: number[];
   e0: number[];
   noise: GPNoise;
-  variance: { lK: number[]; lA: number[] } | null;
+  variance: { rank: number; pK: number[]; pA: number[] } | null;
   uncertaintyIncludesNoise: boolean;
   training?: TrainingInfo;
 }
@@ -452,8 +455,10 @@ export class GPPotential {
   readonly alpha: Float64Array;
   readonly e0: Float64Array;
   readonly noise: GPNoise;
-  readonly lK: Float64Array | null;
-  readonly lA: Float64Array | null;
+  readonly pK: Float64Array | null;
+  readonly pA: Float64Array | null;
+  /** Rows r of the variance factors. */
+  readonly rank: number;
   readonly uncertaintyIncludesNoise: boolean;
   readonly training: TrainingInfo | undefined;
   readonly offsetDetermined = true;
@@ -464,7 +469,7 @@ export class GPPotential {
     this.cutoff = d.cutoff;
     this.species = [...d.species];
     const k = this.basis.kernel;
-    this.name = `gp(${d.name}, ${k.type === 'dot' ? `dot zeta=${k.zeta}` : `se l=${k.lengthScale}`}, ${M} sparse)`;
+    this.name = `gp(${d.name}, ${k.type === 'se' ? `se l=${k.lengthScale}` : `${k.type} zeta=${k.zeta}`}, ${M} sparse)`;
     if (o.alpha.length !== M) throw new ParameterError(`GPPotential: alpha has ${o.alpha.length} values; expected one per sparse point (${M})`);
     this.alpha = Float64Array.from(o.alpha);
     this.alpha.forEach((v, m) => {
@@ -481,15 +486,18 @@ export class GPPotential {
     }
     this.noise = { energy: o.noise.energy, forces: o.noise.forces, stress: o.noise.stress };
     if (o.variance) {
-      if (o.variance.lK.length !== M * M || o.variance.lA.length !== M * M) throw new ParameterError(`GPPotential: variance factors must be ${M} x ${M}`);
-      this.lK = Float64Array.from(o.variance.lK);
-      this.lA = Float64Array.from(o.variance.lA);
+      const len = o.variance.pK.length;
+      if (M === 0 || len % M !== 0 || o.variance.pA.length !== len) throw new ParameterError(`GPPotential: variance factors must both be r x ${M} (got ${len} and ${o.variance.pA.length} values)`);
+      this.pK = Float64Array.from(o.variance.pK);
+      this.pA = Float64Array.from(o.variance.pA);
+      this.rank = len / M;
     } else {
-      this.lK = null;
-      this.lA = null;
+      this.pK = null;
+      this.pA = null;
+      this.rank = 0;
     }
     this.uncertaintyIncludesNoise = o.uncertaintyIncludesNoise ?? true;
-    this.capabilities = { forces: true, stress: true, energies: true, uncertainty: this.lK !== null };
+    this.capabilities = { forces: true, stress: true, energies: true, uncertainty: this.pK !== null };
     this.training = o.training;
   }
 
@@ -547,7 +555,7 @@ export class GPPotential {
       res.energies = energies;
     }
     if (req.uncertainty) {
-      if (!this.lK) throw new ValidationError(`${this.name}: this model has no variance factors (saved without them); uncertainty is not available`);
+      if (!this.pK) throw new ValidationError(`${this.name}: this model has no variance factors (saved without them); uncertainty is not available`);
       const v = this.varianceOf(dsn, nl, { forces: !!forces, includeNoise: this.uncertaintyIncludesNoise });
       const unc: Uncertainty = { energyStd: Math.sqrt(v.energy) };
       if (v.forces) {
@@ -581,8 +589,8 @@ export class GPPotential {
   }
 
   private varianceOf(dsn: GPDesign, nl: NeighborList, o: { forces: boolean; includeNoise: boolean }): GPVariance {
-    const lK = this.lK, lA = this.lA;
-    if (!lK || !lA) throw new ValidationError(`${this.name}: no variance factors`);
+    const pK = this.pK, pA = this.pA, R = this.rank;
+    if (!pK || !pA) throw new ValidationError(`${this.name}: no variance factors`);
     const n = dsn.n, size = this.basis.size, M = this.basis.m;
     const norm2 = new Float64Array(n);
     const gram = new Float64Array(n * n);
@@ -597,10 +605,15 @@ export class GPPotential {
       }
       norm2[i] = gram[i * n + i]!;
     }
-    const yK = solveLower(lK, M, dsn.energy);
-    const yA = solveLower(lA, M, dsn.energy);
     let ve = energyPriorVariance(this.basis, dsn, gram, norm2);
-    for (let m = 0; m < M; m++) ve += yA[m]! * yA[m]! - yK[m]! * yK[m]!;
+    for (let q = 0; q < R; q++) {
+      let yk = 0, ya = 0;
+      for (let m = 0; m < M; m++) {
+        yk += pK[q * M + m]! * dsn.energy[m]!;
+        ya += pA[q * M + m]! * dsn.energy[m]!;
+      }
+      ve += ya * ya - yk * yk;
+    }
     ve = Math.max(ve, 0);
     if (o.includeNoise) ve += (this.noise.energy * n) ** 2;
     const res: GPVariance = { energy: ve };
@@ -609,11 +622,10 @@ export class GPPotential {
       const prior = new Float64Array(nr);
       forcePriorVariance(this.basis, dsn, nl, gram, norm2, prior);
       const F = dsn.forces;
-      const bt = new Float64Array(M * nr);
-      for (let r = 0; r < nr; r++) for (let m = 0; m < M; m++) bt[m * nr + r] = F[r * M + m]!;
-      const bk = forwardSolveColumns(lK, M, Float64Array.from(bt), nr);
-      const ba = forwardSolveColumns(lA, M, bt, nr);
-      for (let m = 0; m < M; m++) {
+      const bk = new Float64Array(R * nr), ba = new Float64Array(R * nr);
+      gemm(false, true, R, nr, M, 1, pK, M, F, M, 0, bk, nr);
+      gemm(false, true, R, nr, M, 1, pA, M, F, M, 0, ba, nr);
+      for (let m = 0; m < R; m++) {
         const o2 = m * nr;
         for (let r = 0; r < nr; r++) prior[r] += ba[o2 + r]! * ba[o2 + r]! - bk[o2 + r]! * bk[o2 + r]!;
       }
@@ -626,11 +638,6 @@ export class GPPotential {
 
   toJSON(): GPModelJSON {
     const b = this.basis, size = b.size;
-    const packLower = (l: Float64Array): number[] => {
-      const out: number[] = [];
-      for (let i = 0; i < b.m; i++) for (let j = 0; j <= i; j++) out.push(l[i * b.m + j]!);
-      return out;
-    };
     const json: GPModelJSON = {
       format: 'mlpot-model',
       version: 1,
@@ -643,7 +650,7 @@ export class GPPotential {
       alpha: Array.from(this.alpha),
       e0: Array.from(this.e0),
       noise: { ...this.noise },
-      variance: this.lK && this.lA ? { lK: packLower(this.lK), lA: packLower(this.lA) } : null,
+      variance: this.pK && this.pA ? { rank: this.rank, pK: Array.from(this.pK), pA: Array.from(this.pA) } : null,
       uncertaintyIncludesNoise: this.uncertaintyIncludesNoise,
     };
     if (this.training !== undefined) json.training = this.training;
@@ -717,16 +724,10 @@ export class GPPotential {
     };
     const v = j['variance'];
     if (v !== null && v !== undefined) {
-      const vv = v as { lK?: unknown; lA?: unknown };
-      const tri = (M * (M + 1)) / 2;
-      const unpack = (arr: unknown, field: string): Float64Array => {
-        const a = nums(arr, tri, field);
-        const l = new Float64Array(M * M);
-        let c = 0;
-        for (let i = 0; i < M; i++) for (let k = 0; k <= i; k++) l[i * M + k] = a[c++]!;
-        return l;
-      };
-      opts.variance = { lK: unpack(vv.lK, 'variance.lK'), lA: unpack(vv.lA, 'variance.lA') };
+      const vv = v as { rank?: unknown; pK?: unknown; pA?: unknown };
+      const r = vv.rank;
+      if (typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > M) bad('variance.rank', `must be an integer in 1..${M}, got ${JSON.stringify(r)}`);
+      opts.variance = { pK: nums(vv.pK, (r as number) * M, 'variance.pK'), pA: nums(vv.pA, (r as number) * M, 'variance.pA') };
     }
     const inc = j['uncertaintyIncludesNoise'];
     if (inc !== undefined && typeof inc !== 'boolean') bad('uncertaintyIncludesNoise', 'must be true or false');

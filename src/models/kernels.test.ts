@@ -13,9 +13,11 @@ const specs: KernelSpec[] = [
   { type: 'dot', zeta: 2, sigma: 1.3 },
   { type: 'dot', zeta: 4, sigma: 0.9 },
   { type: 'se', lengthScale: 1.7, sigma: 1.1 },
+  { type: 'poly', zeta: 1, offset: 0, sigma: 0.5 },
+  { type: 'poly', zeta: 3, offset: 1.5, sigma: 0.8 },
 ];
 
-test('kernel values equal the closed forms sigma^2 (u.v/|u||v|)^zeta and sigma^2 exp(-|u-v|^2/2l^2)', () => {
+test('kernel values equal the closed forms sigma^2 (u.v/|u||v|)^zeta, sigma^2 exp(-|u-v|^2/2l^2), sigma^2 (c + u.v)^zeta', () => {
   const rng = new Rng(3);
   for (let rep = 0; rep < 5; rep++) {
     const u = vec(rng), v = vec(rng);
@@ -27,9 +29,9 @@ test('kernel values equal the closed forms sigma^2 (u.v/|u||v|)^zeta and sigma^2
       d2 += (u[k]! - v[k]!) ** 2;
     }
     for (const s of specs) {
-      const want = s.type === 'dot' ? s.sigma ** 2 * (uv / Math.sqrt(uu * vv)) ** s.zeta : s.sigma ** 2 * Math.exp(-d2 / (2 * s.lengthScale ** 2));
-      assert.ok(Math.abs(kernelValue(s, u, 0, v, 0, n) - want) < 1e-13, `${s.type}`);
-      assert.ok(Math.abs(kernelValue(s, u, 0, u, 0, n) - s.sigma ** 2) < 1e-13, 'k(u,u) = sigma^2');
+      const want = s.type === 'dot' ? s.sigma ** 2 * (uv / Math.sqrt(uu * vv)) ** s.zeta : s.type === 'se' ? s.sigma ** 2 * Math.exp(-d2 / (2 * s.lengthScale ** 2)) : s.sigma ** 2 * (s.offset + uv) ** s.zeta;
+      assert.ok(Math.abs(kernelValue(s, u, 0, v, 0, n) - want) < 1e-12 * Math.max(1, Math.abs(want)), `${s.type}`);
+      if (s.type !== 'poly') assert.ok(Math.abs(kernelValue(s, u, 0, u, 0, n) - s.sigma ** 2) < 1e-13, 'k(u,u) = sigma^2');
     }
   }
 });

@@ -20,19 +20,24 @@
  *          zeta a positive integer (t may be negative for signed features). k = 0 when u = 0 or
  *          v = 0 (an atom without neighbours has no local-energy variation beyond e0).
  *   'se'  (squared exponential):                   k = sigma^2 exp(-(p - 2q + r) / (2 l^2))
+ *   'poly' (polynomial, not normalised):           k = sigma^2 (c + q)^zeta,  c = offset >= 0
+ *          (zeta = 1, c = 0 is Bayesian linear regression on the scaled features: the GP then
+ *          spans the linear model of linear.ts; zeta = 2 adds all pairwise feature products)
  *
  * | symbol         | variable                         |
  * |----------------|----------------------------------|
  * | sigma          | spec.sigma (eV)                  |
  * | zeta           | spec.zeta ('dot')                |
  * | l              | spec.lengthScale ('se')          |
+ * | c              | spec.offset ('poly')             |
  * | f, f_p, f_q, f_r, f_pq, f_pr, f_qq, f_qr | out[0..7] of kernelTerms |
  */
 import { ValidationError } from '../core/errors.js';
 
 export type KernelSpec =
   | { readonly type: 'dot'; readonly zeta: number; readonly sigma: number }
-  | { readonly type: 'se'; readonly lengthScale: number; readonly sigma: number };
+  | { readonly type: 'se'; readonly lengthScale: number; readonly sigma: number }
+  | { readonly type: 'poly'; readonly zeta: number; readonly offset: number; readonly sigma: number };
 
 /** Offsets into the output of `kernelTerms`. */
 export const KF = 0, KP = 1, KQ = 2, KR = 3, KPQ = 4, KPR = 5, KQQ = 6, KQR = 7;
@@ -55,20 +60,27 @@ export function checkKernel(spec: unknown, who = 'kernel'): KernelSpec {
     if (typeof l !== 'number' || !(l > 0) || !Number.isFinite(l)) throw new ValidationError(`${who}: lengthScale of the 'se' kernel must be a finite number > 0, got ${JSON.stringify(l)}`);
     return { type: 'se', lengthScale: l, sigma };
   }
-  throw new ValidationError(`${who}: type must be 'dot' or 'se', got ${JSON.stringify(o['type'])}`);
+  if (o['type'] === 'poly') {
+    const z = o['zeta'];
+    if (typeof z !== 'number' || !Number.isInteger(z) || z < 1 || z > 32) throw new ValidationError(`${who}: zeta of the 'poly' kernel must be an integer in 1..32, got ${JSON.stringify(z)}`);
+    const c = o['offset'] ?? 0;
+    if (typeof c !== 'number' || !(c >= 0) || !Number.isFinite(c)) throw new ValidationError(`${who}: offset of the 'poly' kernel must be a finite number >= 0, got ${JSON.stringify(c)}`);
+    return { type: 'poly', zeta: z, offset: c, sigma };
+  }
+  throw new ValidationError(`${who}: type must be 'dot', 'poly' or 'se', got ${JSON.stringify(o['type'])}`);
 }
 
 /** The same kernel with another sigma. */
 export function withSigma(spec: KernelSpec, sigma: number): KernelSpec {
-  return spec.type === 'dot' ? { type: 'dot', zeta: spec.zeta, sigma } : { type: 'se', lengthScale: spec.lengthScale, sigma };
+  return { ...spec, sigma };
 }
 
 /** The kernel's shape hyper-parameter (zeta or length scale) and a copy with another one. */
 export function shapeParameter(spec: KernelSpec): number {
-  return spec.type === 'dot' ? spec.zeta : spec.lengthScale;
+  return spec.type === 'se' ? spec.lengthScale : spec.zeta;
 }
 export function withShape(spec: KernelSpec, value: number): KernelSpec {
-  return checkKernel(spec.type === 'dot' ? { type: 'dot', zeta: value, sigma: spec.sigma } : { type: 'se', lengthScale: value, sigma: spec.sigma });
+  return checkKernel(spec.type === 'se' ? { ...spec, lengthScale: value } : { ...spec, zeta: value });
 }
 
 /** Integer power (exact for negative bases), 0^0 = 1. */
@@ -97,6 +109,15 @@ export function kernelTerms(spec: KernelSpec, p: number, q: number, r: number, o
     out[KQQ] = f * il2 * il2;
     out[KQR] = -0.5 * f * il2 * il2;
     return f;
+  }
+  if (spec.type === 'poly') {
+    const z = spec.zeta, b = spec.offset + q;
+    const bz1 = ipow(b, z - 1);
+    out.fill(0, 0, KERNEL_TERMS);
+    out[KF] = s2 * bz1 * b;
+    out[KQ] = s2 * z * bz1;
+    out[KQQ] = z >= 2 ? s2 * z * (z - 1) * ipow(b, z - 2) : 0;
+    return out[KF]!;
   }
   if (!(p > 0) || !(r > 0)) {
     out.fill(0, 0, KERNEL_TERMS);

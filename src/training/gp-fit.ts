@@ -37,11 +37,11 @@
  * | sigma, sigma_t    | hyper.sigma, hyper.noise.{energy, forces, stress}  |
  */
 import { ValidationError } from '../core/errors.js';
-import { cholesky, choleskySolve, eighSymmetric, solveLower, syrk } from '../core/linalg.js';
+import { cholesky, eighSymmetric, gemm, NotPositiveDefiniteError, solveLower, solveLowerTransposed, syrk } from '../core/linalg.js';
 import { Rng } from '../core/rng.js';
 import type { Descriptor } from '../descriptors/descriptor.js';
 import type { LabelKeys } from '../io/labels.js';
-import { GPBasis, GPPotential, gpDesign, type GPNoise } from '../models/gp.js';
+import { forwardSolveColumns, GPBasis, GPPotential, gpDesign, type GPNoise } from '../models/gp.js';
 import { kernelValue, shapeParameter, withShape, withSigma, type KernelSpec } from '../models/kernels.js';
 import { speciesIndices } from '../models/linear.js';
 import { buildNeighborList } from '../neighbors/build.js';
@@ -78,8 +78,8 @@ export interface GPFitOptions {
   use?: { energy?: boolean; forces?: boolean; stress?: boolean };
   /** Fixed per-species e0 (eV/atom); default: least squares on the energies per atom. */
   e0?: readonly number[];
-  /** Relative jitter on K_MM (default 1e-8). */
-  jitter?: number;
+  /** Eigen-directions of K_MM with eigenvalue <= kmmTolerance x the largest are dropped (default 1e-8). */
+  kmmTolerance?: number;
   labels?: LabelKeys;
   /** Frames only evaluated (metrics and calibration in the report), never fitted. */
   validation?: readonly Structure[];
@@ -140,25 +140,28 @@ interface Sums {
 export class GPTrainer {
   readonly basis: GPBasis;
   readonly use: { energy: boolean; forces: boolean; stress: boolean };
-  readonly jitter: number;
+  readonly kmmTolerance: number;
+  /** Kept eigen-directions of K~_MM. */
+  readonly rank: number;
   readonly fixedE0: Float64Array | null;
   private readonly kmm: Float64Array;
-  private readonly lkUnit: Float64Array;
-  private readonly logDetKUnit: number;
+  /** W = V_r Lambda_r^-1/2 (M x r): W W^T = K~_MM^+ on the kept directions. */
+  private readonly wUnit: Float64Array;
   private readonly sums: Record<ObsType, Sums>;
   private readonly eP: Float64Array;
   private readonly eC: Float64Array;
   private readonly eNN: Float64Array;
   private logN2 = 0;
+  private cache: { d: Record<ObsType, Float64Array | null>; z: Record<ObsType, Float64Array | null>; s: Record<ObsType, number>; e0: Float64Array } | null = null;
   nFrames = 0;
 
-  constructor(basis: GPBasis, o: { use?: { energy?: boolean; forces?: boolean; stress?: boolean }; jitter?: number; e0?: readonly number[] } = {}) {
+  constructor(basis: GPBasis, o: { use?: { energy?: boolean; forces?: boolean; stress?: boolean }; kmmTolerance?: number; e0?: readonly number[] } = {}) {
     this.basis = new GPBasis({ descriptor: basis.descriptor, kernel: withSigma(basis.kernel, 1), invScale: basis.invScale, sparseSpecies: basis.sparseSpecies, sparse: basis.sparse });
     const b = this.basis, M = b.m, ns = b.ns, size = b.size;
     if (M === 0) throw new ValidationError('GP: no sparse points');
     this.use = { energy: o.use?.energy ?? true, forces: o.use?.forces ?? true, stress: o.use?.stress ?? false };
-    this.jitter = o.jitter ?? 1e-8;
-    if (!(this.jitter >= 0)) throw new ValidationError(`GP: jitter must be >= 0, got ${this.jitter}`);
+    this.kmmTolerance = o.kmmTolerance ?? 1e-8;
+    if (!(this.kmmTolerance >= 0 && this.kmmTolerance < 1)) throw new ValidationError(`GP: kmmTolerance must be in [0, 1), got ${this.kmmTolerance}`);
     if (o.e0 && o.e0.length !== ns) throw new ValidationError(`GP: e0 has ${o.e0.length} values; expected one per species (${ns})`);
     this.fixedE0 = o.e0 ? Float64Array.from(o.e0) : null;
     this.kmm = new Float64Array(M * M);
@@ -170,12 +173,18 @@ export class GPTrainer {
         this.kmm[m2 * M + m] = v;
       }
     }
-    const kj = Float64Array.from(this.kmm);
-    for (let m = 0; m < M; m++) kj[m * M + m] += this.jitter;
-    this.lkUnit = cholesky(kj, M, undefined, { where: 'GP K_MM (sparse points too similar? raise the jitter or pick fewer points)' });
-    let ld = 0;
-    for (let m = 0; m < M; m++) ld += 2 * Math.log(this.lkUnit[m * M + m]!);
-    this.logDetKUnit = ld;
+    const { values, vectors } = eighSymmetric(this.kmm, M);
+    const top = values[M - 1]!;
+    const keep: number[] = [];
+    for (let k = M - 1; k >= 0; k--) if (values[k]! > this.kmmTolerance * top && values[k]! > 0) keep.push(k);
+    if (keep.length === 0) throw new ValidationError('GP: K_MM has no positive eigenvalue (all sparse points have zero kernel)');
+    this.rank = keep.length;
+    const r = this.rank;
+    this.wUnit = new Float64Array(M * r);
+    keep.forEach((k, c) => {
+      const f = 1 / Math.sqrt(values[k]!);
+      for (let m = 0; m < M; m++) this.wUnit[m * r + c] = vectors[m * M + k]! * f;
+    });
     const mk = (): Sums => ({ g: new Float64Array(M * M), r: new Float64Array(M), s: 0, n: 0 });
     this.sums = { energy: mk(), forces: mk(), stress: mk() };
     this.eP = new Float64Array(M * ns);
@@ -190,6 +199,7 @@ export class GPTrainer {
 
   /** Add labelled records (from `makeDataset`): their rows go into the sums. */
   add(records: readonly TrainingRecord[]): void {
+    this.cache = null;
     const b = this.basis, M = b.m, ns = b.ns;
     for (const rec of records) {
       const s = rec.structure;
@@ -277,47 +287,119 @@ export class GPTrainer {
     return { r, s };
   }
 
-  /** Solve for hyper-parameters h: alpha, factors, log evidence. */
-  solve(h: GPHyper): { alpha: Float64Array; lK: Float64Array; lA: Float64Array; logEvidence: number; e0: Float64Array } {
+  /**
+   * Per-type whitened sums (cached until the next `add`): D_t = W^T G_t W and z_t = W^T r_t
+   * (r_E at the current e0), W = V_r Lambda_r^-1/2 from K~_MM = V Lambda V^T.
+   */
+  private whitened(): { d: Record<ObsType, Float64Array | null>; z: Record<ObsType, Float64Array | null>; s: Record<ObsType, number>; e0: Float64Array } {
+    if (this.cache) return this.cache;
     const M = this.basis.m;
-    const s2 = h.sigma * h.sigma;
     const e0 = this.e0();
     const en = this.energyTerms(e0);
-    const A = new Float64Array(M * M);
-    for (let m = 0; m < M; m++) {
-      for (let m2 = m; m2 < M; m2++) A[m * M + m2] = s2 * this.kmm[m * M + m2]!;
-      A[m * M + m] += s2 * this.jitter;
-    }
-    const b = new Float64Array(M);
-    let quad = 0, logSigma = 0, nObs = 0;
+    const d: Record<ObsType, Float64Array | null> = { energy: null, forces: null, stress: null };
+    const z: Record<ObsType, Float64Array | null> = { energy: null, forces: null, stress: null };
+    const sv: Record<ObsType, number> = { energy: 0, forces: 0, stress: 0 };
     for (const t of TYPES) {
       const sm = this.sums[t];
       if (sm.n === 0) continue;
+      const R = this.rank, W = this.wUnit;
+      const g = new Float64Array(M * M);
+      for (let m = 0; m < M; m++) {
+        for (let m2 = m; m2 < M; m2++) {
+          g[m * M + m2] = sm.g[m * M + m2]!;
+          g[m2 * M + m] = sm.g[m * M + m2]!;
+        }
+      }
+      const gw = new Float64Array(M * R);
+      gemm(false, false, M, R, M, 1, g, M, W, R, 0, gw, R);
+      const dt = new Float64Array(R * R);
+      gemm(true, false, R, R, M, 1, W, R, gw, R, 0, dt, R);
+      for (let a = 0; a < R; a++) for (let b = a + 1; b < R; b++) dt[a * R + b] = dt[b * R + a] = 0.5 * (dt[a * R + b]! + dt[b * R + a]!);
+      d[t] = dt;
+      const rv = t === 'energy' ? en.r : sm.r;
+      const zt = new Float64Array(R);
+      for (let m = 0; m < M; m++) {
+        const v = rv[m]!;
+        if (v === 0) continue;
+        for (let c = 0; c < R; c++) zt[c] += W[m * R + c]! * v;
+      }
+      z[t] = zt;
+      sv[t] = t === 'energy' ? en.s : sm.s;
+    }
+    this.cache = { d, z, s: sv, e0 };
+    return this.cache;
+  }
+
+  /**
+   * Solve for hyper-parameters h: alpha, variance factors, log evidence, in the weight space of
+   * the Nystrom features phi = sigma k~_{M} W (so Q = Phi Phi^T, K_MM^+ = W W^T / sigma^2):
+   *   B = I + Phi^T Sigma^-1 Phi = I + sigma^2 sum_t D_t / sigma_t^2 = L_B L_B^T
+   *   z = L_B^-1 (sigma sum_t z_t / sigma_t^2),   alpha = W L_B^-T z / sigma
+   *   log p = -1/2 [ sum_t s_t / sigma_t^2 - |z|^2 + log|B| + log|Sigma| + n log 2 pi ]
+   *   P_K = W^T / sigma,  P_A = L_B^-1 W^T / sigma        (variance factors, r x M)
+   * B has eigenvalues >= 1 in exact arithmetic; if rounding breaks its Cholesky factorisation, its
+   * eigenvalues are clamped at 1 (reported by `clamped`).
+   */
+  solve(h: GPHyper): { alpha: Float64Array; pK: Float64Array; pA: Float64Array; logEvidence: number; e0: Float64Array; clamped: boolean } {
+    const M = this.basis.m, R = this.rank, W = this.wUnit;
+    const w = this.whitened();
+    const s2 = h.sigma * h.sigma;
+    const B = new Float64Array(R * R);
+    for (let m = 0; m < R; m++) B[m * R + m] = 1;
+    const y = new Float64Array(R);
+    let quad = 0, logSigma = 0, nObs = 0;
+    for (const t of TYPES) {
+      const d = w.d[t], z = w.z[t];
+      if (!d || !z) continue;
+      const sm = this.sums[t];
       const nv = h.noise[t];
       if (!(nv > 0)) throw new ValidationError(`GP: noise.${t} must be > 0, got ${nv}`);
       const inv = 1 / (nv * nv);
-      const c = s2 * s2 * inv;
-      for (let m = 0; m < M; m++) for (let m2 = m; m2 < M; m2++) A[m * M + m2] += c * sm.g[m * M + m2]!;
-      const r = t === 'energy' ? en.r : sm.r;
-      for (let m = 0; m < M; m++) b[m] += s2 * inv * r[m]!;
-      quad += (t === 'energy' ? en.s : sm.s) * inv;
+      const c = s2 * inv;
+      for (let k = 0; k < R * R; k++) B[k] += c * d[k]!;
+      for (let m = 0; m < R; m++) y[m] += h.sigma * inv * z[m]!;
+      quad += w.s[t] * inv;
       logSigma += sm.n * Math.log(nv * nv);
       nObs += sm.n;
     }
     if (this.sums.energy.n > 0) logSigma += this.logN2;
-    const lA = cholesky(A, M, undefined, { where: 'GP A = K_MM + K_MN Sigma^-1 K_NM' });
-    const z = solveLower(lA, M, b);
-    let zz = 0, ldA = 0;
-    for (let m = 0; m < M; m++) {
-      zz += z[m]! * z[m]!;
-      ldA += 2 * Math.log(lA[m * M + m]!);
+    let lB: Float64Array;
+    let clamped = false;
+    try {
+      lB = cholesky(B, R, undefined, { where: 'GP B = I + Phi^T Sigma^-1 Phi' });
+    } catch (e) {
+      if (!(e instanceof NotPositiveDefiniteError)) throw e;
+      clamped = true;
+      const { values, vectors } = eighSymmetric(B, R);
+      const Bc = new Float64Array(R * R);
+      for (let k = 0; k < R; k++) {
+        const lam = Math.max(values[k]!, 1);
+        for (let a = 0; a < R; a++) {
+          const va = vectors[a * R + k]! * lam;
+          if (va === 0) continue;
+          for (let b = a; b < R; b++) Bc[a * R + b] += va * vectors[b * R + k]!;
+        }
+      }
+      lB = cholesky(Bc, R, undefined, { where: 'GP B (clamped)' });
     }
-    const alpha = choleskySolve(lA, M, b);
-    const ldK = M * Math.log(s2) + this.logDetKUnit;
-    const logEvidence = -0.5 * (quad - zz + ldA - ldK + logSigma + nObs * Math.log(2 * Math.PI));
-    const lK = new Float64Array(M * M);
-    for (let k = 0; k < M * M; k++) lK[k] = h.sigma * this.lkUnit[k]!;
-    return { alpha, lK, lA, logEvidence, e0 };
+    const z = solveLower(lB, R, y);
+    let zz = 0, ldB = 0;
+    for (let m = 0; m < R; m++) {
+      zz += z[m]! * z[m]!;
+      ldB += 2 * Math.log(lB[m * R + m]!);
+    }
+    const logEvidence = -0.5 * (quad - zz + ldB + logSigma + nObs * Math.log(2 * Math.PI));
+    const wv = solveLowerTransposed(lB, R, z);
+    const alpha = new Float64Array(M);
+    for (let m = 0; m < M; m++) {
+      let acc = 0;
+      for (let c = 0; c < R; c++) acc += W[m * R + c]! * wv[c]!;
+      alpha[m] = acc / h.sigma;
+    }
+    const pK = new Float64Array(R * M);
+    for (let m = 0; m < M; m++) for (let c = 0; c < R; c++) pK[c * M + m] = W[m * R + c]! / h.sigma;
+    const pA = forwardSolveColumns(lB, R, Float64Array.from(pK), M);
+    return { alpha, pK, pA, logEvidence, e0: w.e0, clamped };
   }
 
   logEvidence(h: GPHyper): number {
@@ -337,7 +419,7 @@ export class GPTrainer {
       alpha: sol.alpha,
       e0: sol.e0,
       noise: { ...h.noise },
-      variance: { lK: sol.lK, lA: sol.lA },
+      variance: { pK: sol.pK, pA: sol.pA },
       ...(training ? { training } : {}),
     });
   }
@@ -447,8 +529,8 @@ export function featureScaling(perSpecies: readonly Float64Array[], size: number
 
 /**
  * Choose `count` rows of the scaled n x size matrix U (one species):
- *  - 'fps': farthest-point sampling from a seeded random start; distance |u - v| ('se') or the
- *    angle 1 - u.v/(|u||v|) ('dot'), so the choice does not depend on zeta or the length scale;
+ *  - 'fps': farthest-point sampling from a seeded random start; distance |u - v| ('se', 'poly') or
+ *    the angle 1 - u.v/(|u||v|) ('dot'), so the choice does not depend on zeta or the length scale;
  *  - 'cur': leverage scores l_i = (1/k) sum_{j<k} (U_i . v_j)^2 / s_j^2 of the top-k right
  *    singular vectors (k = min(count, rank)), rows drawn without replacement with p ~ l (seeded);
  *  - 'random': uniform without replacement; 'all': every row.
@@ -474,7 +556,7 @@ export function selectSparse(U: Float64Array, size: number, count: number, metho
         q += a * b;
         d2 += (a - b) ** 2;
       }
-      if (kernel === 'se') return d2;
+      if (kernel !== 'dot') return d2;
       return norm[i]! > 0 && norm[j]! > 0 ? 1 - q / (norm[i]! * norm[j]!) : 1;
     };
     const chosen = [rng.int(n)];
@@ -598,8 +680,8 @@ export function fitGP(frames: readonly Structure[], opts: GPFitOptions): GPFitRe
   const noise0: GPNoise = { energy: opts.noise?.energy ?? 0.005, forces: opts.noise?.forces ?? 0.1, stress: opts.noise?.stress ?? 0.01 };
   const minNoise: GPNoise = { energy: opts.minNoise?.energy ?? 1e-4, forces: opts.minNoise?.forces ?? 1e-3, stress: opts.minNoise?.stress ?? 1e-5 };
   const shapes = opts.shapes && opts.shapes.length ? [...opts.shapes] : [shapeParameter(kernel0)];
-  const trainerOpts: { use: typeof use; jitter?: number; e0?: readonly number[] } = { use };
-  if (opts.jitter !== undefined) trainerOpts.jitter = opts.jitter;
+  const trainerOpts: { use: typeof use; kmmTolerance?: number; e0?: readonly number[] } = { use };
+  if (opts.kmmTolerance !== undefined) trainerOpts.kmmTolerance = opts.kmmTolerance;
   if (opts.e0) trainerOpts.e0 = opts.e0;
   const shapePath: GPFitReport['shapePath'] = [];
   let best: { trainer: GPTrainer; hyper: GPHyper; logEvidence: number; kernel: KernelSpec } | null = null;
