@@ -15,6 +15,7 @@
 import { ValidationError } from '../core/errors.js';
 import type { NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
+import { CommitteePotential } from './committee.js';
 import { LinearPotential } from './linear.js';
 
 /** The model file envelope. */
@@ -60,6 +61,7 @@ interface ModelReader {
 
 const MODEL_READERS: Record<string, ModelReader> = {
   linear: { versions: [1], read: (j) => LinearPotential.fromJSON(j) },
+  committee: { versions: [1], read: (j) => CommitteePotential.fromJSON(j, (m, src) => modelFromJSON(m, src)) },
 };
 
 /** Model types `modelFromJSON` reads. */

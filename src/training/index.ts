@@ -3,3 +3,5 @@ export { computeMetrics, evaluatePotential, type MetricsRecord, type MetricSampl
 export { fitLinear, type LinearFitOptions, type LinearFitReport, type LinearFitResult, type LambdaPoint, type LossWeights, type OffsetMode } from './linear-fit.js';
 export { paritySVG, histogramSVG, niceTicks, thinIndices, escapeXml, type ParitySeries, type ParityPlotOptions, type HistogramSeries, type HistogramOptions } from './plots.js';
 export { svgProblems } from './svg-check.js';
+export { fitCommittee, fitLinearCommittee, resampleIndices, type CommitteeFitOptions, type CommitteeFitResult, type ResampleMode } from './committee-fit.js';
+export { calibration, calibrationCurve, calibrationSVG, spearman, ranks, type CalibrationRecord } from './calibration.js';
