@@ -18,8 +18,17 @@
  * With `--json`, stdout is exactly one JSON object: n_structures, n_atoms, energy_mae,
  * energy_rmse, force_mae, force_rmse (eV/atom, eV/Å; null when the data have no such labels),
  * energy_offset_removed, model, data, energy_key, forces_key.
+ *
+ * Models with an uncertainty (GP, committees) are also scored for calibration on the force
+ * components (training/calibration.ts): `force_within_1sigma`, `force_within_2sigma` (fractions of
+ * |F_pred - F_ref| <= 1 or 2 predicted sigma; 0.683 / 0.954 for calibrated Gaussian errors),
+ * `sigma_error_spearman` (rank correlation of sigma and |error|), `mean_force_sigma`; these keys are
+ * null for models without one. `--calibration-svg FILE` writes the calibration plot (observed vs
+ * expected fraction within z sigma).
  */
+import { writeFileSync } from 'node:fs';
 import { ValidationError } from '../core/errors.js';
+import { calibration, calibrationSVG } from '../training/calibration.js';
 import type { MetricsRecord } from '../training/metrics.js';
 import { readStructures } from '../node/files.js';
 import { loadPotential } from '../node/potentials.js';
@@ -34,6 +43,7 @@ export interface EvalOptions {
   energyKey?: string;
   forcesKey?: string;
   progress?: boolean;
+  calibrationSvg?: string;
 }
 
 export interface EvalSummary extends MetricsRecord {
@@ -41,6 +51,10 @@ export interface EvalSummary extends MetricsRecord {
   data: string;
   energy_key: string;
   forces_key: string;
+  force_within_1sigma: number | null;
+  force_within_2sigma: number | null;
+  sigma_error_spearman: number | null;
+  mean_force_sigma: number | null;
 }
 
 export async function evalCommand(opts: EvalOptions): Promise<EvalSummary> {
@@ -67,7 +81,22 @@ export async function evalCommand(opts: EvalOptions): Promise<EvalSummary> {
   } finally {
     progress.stop();
   }
-  const summary: EvalSummary = { ...set.metrics, model: opts.model, data: opts.input, energy_key: keys.energy, forces_key: keys.forces };
+  let cal = null;
+  if (set.forceSigma) {
+    const err = new Float64Array(set.forcePred.length);
+    for (let c = 0; c < err.length; c++) err[c] = set.forcePred[c]! - set.forceRef[c]!;
+    cal = calibration(err, set.forceSigma);
+    if (opts.calibrationSvg) writeFileSync(opts.calibrationSvg, calibrationSVG(err, set.forceSigma, `Force uncertainty calibration: ${pot.name}`));
+  } else if (opts.calibrationSvg) {
+    throw new ValidationError(`--calibration-svg: ${pot.name} has no uncertainty (use a GP or committee model)`);
+  }
+  const summary: EvalSummary = {
+    ...set.metrics, model: opts.model, data: opts.input, energy_key: keys.energy, forces_key: keys.forces,
+    force_within_1sigma: cal?.force_within_1sigma ?? null,
+    force_within_2sigma: cal?.force_within_2sigma ?? null,
+    sigma_error_spearman: cal?.sigma_error_spearman ?? null,
+    mean_force_sigma: cal?.mean_sigma ?? null,
+  };
   const out = process.stdout;
   if (opts.json) {
     out.write(JSON.stringify(summary) + '\n');
@@ -83,6 +112,11 @@ export async function evalCommand(opts: EvalOptions): Promise<EvalSummary> {
   const w = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
   out.write(`# model: ${pot.name} (${opts.model})\n# data: ${opts.input}, ${m.n_structures} frames, ${m.n_atoms} atoms; labels ${hasE ? keys.energy : '-'} / ${hasF ? keys.forces : '-'}\n`);
   for (const r of rows) out.write(r.map((v, j) => (j === 0 || j === 3 ? v.padEnd(w[j]!) : v.padStart(w[j]!))).join('  ').trimEnd() + '\n');
+  if (cal) {
+    const p = (v: number | null) => (v === null ? '-' : v.toFixed(3));
+    out.write(`# force calibration: within 1 sigma ${p(cal.force_within_1sigma)} (Gaussian 0.683), within 2 sigma ${p(cal.force_within_2sigma)} (0.954), Spearman(sigma, |error|) ${p(cal.sigma_error_spearman)}, mean sigma ${p(cal.mean_sigma)} eV/Å\n`);
+    if (opts.calibrationSvg) out.write(`# calibration plot: ${opts.calibrationSvg}\n`);
+  }
   if (m.energy_offset_removed) out.write('# energies are known only up to a constant (model fitted with w_E = 0): the mean per-atom energy error was removed\n');
   return summary;
 }

@@ -141,7 +141,8 @@ by mlpot calc); name them per data entry with labels: {energy: KEY, forces: KEY,
     .option('--energy-key <key>', 'info key of the reference energy (default: REF_energy if present, else energy)')
     .option('--forces-key <key>', 'per-atom key of the reference forces (default: REF_forces if present, else forces)')
     .option('--no-progress', 'no progress output')
-    .option('--json', 'print one JSON object: n_structures, n_atoms, energy_mae, energy_rmse (eV/atom), force_mae, force_rmse (eV/Å), ...')
+    .option('--calibration-svg <file>', 'write the force-uncertainty calibration plot (models with an uncertainty: GP, committee)')
+    .option('--json', 'print one JSON object: n_structures, n_atoms, energy_mae, energy_rmse (eV/atom), force_mae, force_rmse (eV/Å), force_within_1sigma, force_within_2sigma, sigma_error_spearman, ...')
     .addHelpText('after', `
 Example:
   mlpot eval -m /tmp/si.model.json -i /tmp/si-labelled.xyz --json`)

@@ -495,6 +495,8 @@ export interface SetPredictions {
   /** Force components (eV/Å), frames with a force label only. */
   forceRef: Float64Array;
   forcePred: Float64Array;
+  /** Predicted standard deviation of every force component in forceRef order (models with an uncertainty). */
+  forceSigma?: Float64Array;
 }
 
 export interface TrainReport {
@@ -668,7 +670,11 @@ function writeAtomic(path: string, text: string): void {
 }
 
 /** Predict every frame of a set with `model`; metrics by `computeMetrics` (as `evaluatePotential`). */
-export function predictSet(name: string, frames: readonly Structure[], labels: LabelKeys, model: Pick<FittedModel, 'compute'>, offsetDetermined: boolean, tick: () => void = () => {}, what = name): SetPredictions {
+export function predictSet(
+  name: string, frames: readonly Structure[], labels: LabelKeys, model: Pick<FittedModel, 'compute'> & { capabilities?: { uncertainty: boolean } },
+  offsetDetermined: boolean, tick: () => void = () => {}, what = name,
+): SetPredictions {
+  const unc = !!model.capabilities?.uncertainty;
   let records: TrainingRecord[];
   try {
     records = makeDataset(frames, { labels });
@@ -681,11 +687,12 @@ export function predictSet(name: string, frames: readonly Structure[], labels: L
   let nf = 0;
   for (const r of records) if (r.forces) nf += r.forces.length;
   const fRef = new Float64Array(nf), fPred = new Float64Array(nf);
+  const fSig = unc ? new Float64Array(nf) : null;
   let o = 0;
   for (const r of records) {
     let res;
     try {
-      res = model.compute(r.structure, { forces: r.forces !== undefined });
+      res = model.compute(r.structure, { forces: r.forces !== undefined, uncertainty: unc && r.forces !== undefined });
     } catch (e) {
       if (e instanceof MlpotError) throw new MlpotError(e.code, `${what}, frame ${r.index}: ${e.message}`);
       throw e;
@@ -702,6 +709,11 @@ export function predictSet(name: string, frames: readonly Structure[], labels: L
       s.forcesRef = r.forces;
       fRef.set(r.forces, o);
       fPred.set(res.forces, o);
+      if (fSig) {
+        const sd = res.uncertainty?.forceStd;
+        if (!sd || sd.length !== r.forces.length) throw new ValidationError(`${what}, frame ${r.index}: the model declares an uncertainty but returned no per-component force standard deviations`);
+        fSig.set(sd, o);
+      }
       o += r.forces.length;
     }
     samples.push(s);
@@ -714,6 +726,7 @@ export function predictSet(name: string, frames: readonly Structure[], labels: L
     energyPred: Float64Array.from(ePred),
     forceRef: fRef.subarray(0, o),
     forcePred: fPred.subarray(0, o),
+    ...(fSig ? { forceSigma: fSig.subarray(0, o) } : {}),
   };
 }
 
