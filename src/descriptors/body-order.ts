@@ -293,7 +293,6 @@ export class BodyOrderDescriptor implements Descriptor {
     for (let i = 0; i < n; i++) {
       const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
       const p0 = off[i]!, p1 = off[i + 1]!;
-      pg.fill(0, 3 * p0, 3 * p1);
       msym.fill(0, 0, nsym);
       // forward: symmetric moments M[z,n,c] = sum_j R_n(r) mono_c(u), only the components n needs
       let m = 0;
@@ -301,7 +300,10 @@ export class BodyOrderDescriptor implements Descriptor {
         const j = nb[p]!;
         const dx = x[3 * j]! + sh[3 * p]! - xi, dy = x[3 * j + 1]! + sh[3 * p + 1]! - yi, dz = x[3 * j + 2]! + sh[3 * p + 2]! - zi;
         const r2 = dx * dx + dy * dy + dz * dz;
-        if (r2 >= rc2 || r2 === 0) continue;
+        if (r2 >= rc2 || r2 === 0) {
+          pg[3 * p] = 0; pg[3 * p + 1] = 0; pg[3 * p + 2] = 0; // beyond the cutoff (skin): no contribution
+          continue;
+        }
         const r = Math.sqrt(r2);
         const ir = 1 / r;
         const ux = dx * ir, uy = dy * ir, uz = dz * ir;
@@ -661,10 +663,11 @@ const FULL_TO_SYM: Int32Array = (() => {
 const SYM_OFF = [0, 1, 4, 10];
 const SYM_N = [1, 3, 6, 10];
 const SYM_MULT = Float64Array.from([1, 1, 1, 1, 1, 2, 2, 1, 2, 1, 1, 3, 3, 3, 6, 3, 1, 3, 3, 1]);
-/** Rank-2 symmetric component c = (SYM2_P[c], SYM2_Q[c]), p <= q; SYM2_IDX[3p + q] the reverse. */
+/** Rank-2 symmetric component c = (SYM2_P[c], SYM2_Q[c]), p <= q. */
 const SYM2_P = Int32Array.from([0, 0, 0, 1, 1, 2]);
 const SYM2_Q = Int32Array.from([0, 1, 2, 1, 2, 2]);
-const SYM2_IDX = Int32Array.from([0, 1, 2, 1, 3, 4, 2, 4, 5]);
+/** Rank-3 symmetric component (0..9) of the index triple (p, SYM2_P[c], SYM2_Q[c]), at IDX3[6p + c]. */
+const IDX3 = Int32Array.from({ length: 18 }, (_, k) => FULL_TO_SYM[13 + 9 * Math.floor(k / 6) + 3 * SYM2_P[k % 6]! + SYM2_Q[k % 6]!]! - 10);
 
 interface PlanInput {
   terms: Int32Array;
@@ -704,7 +707,6 @@ class ContractedPlan {
   private readonly dotN: Int32Array;
   private readonly dotA: Int32Array;
   private readonly dotB: Int32Array;
-  private readonly dotM: Int32Array;
   private readonly K4: number;
   /** Offset of 4-body local channel L in the full-storage copy `mom` (L * MC) and in msym (channel * SC). */
   private readonly k4full: Int32Array;
@@ -721,8 +723,12 @@ class ContractedPlan {
   // per-atom buffers
   readonly msym: Float64Array;
   readonly gsym: Float64Array;
+  private readonly mm: Float64Array;
   private readonly mom: Float64Array;
-  private readonly g3: Float64Array;
+  /** Rank-3 moments of the 4-body channels as 3 x 6 matrices T[p, (q<=r)], plain and times mult(q,r). */
+  private readonly t36: Float64Array;
+  private readonly tm36: Float64Array;
+  private readonly x36: Float64Array;
   private readonly dot: Float64Array;
   private readonly qdot: Float64Array;
   private readonly O6: Float64Array;
@@ -761,12 +767,12 @@ class ContractedPlan {
     this.pJ = Int32Array.from(pJ);
     const np4 = pI.length;
     const dots = new Map<string, number>();
-    const dN: number[] = [], dA: number[] = [], dB: number[] = [], dM: number[] = [];
+    const dN: number[] = [], dA: number[] = [], dB: number[] = [];
     const dotOf = (l: number, a: number, b: number): number => {
       const lo = Math.min(a, b), hi = Math.max(a, b);
       const key = `${l},${lo},${hi}`;
       let id = dots.get(key);
-      if (id === undefined) { id = dN.length; dots.set(key, id); dN.push(SYM_N[l]!); dA.push(lo * SC + SYM_OFF[l]!); dB.push(hi * SC + SYM_OFF[l]!); dM.push(SYM_OFF[l]!); }
+      if (id === undefined) { id = dN.length; dots.set(key, id); dN.push(SYM_N[l]!); dA.push(lo * SC + SYM_OFF[l]!); dB.push(hi * SC + SYM_OFF[l]!); }
       return id;
     };
     this.kFrom = new Int32Array(T233 + 2);
@@ -800,7 +806,6 @@ class ContractedPlan {
     this.dotN = Int32Array.from(dN);
     this.dotA = Int32Array.from(dA);
     this.dotB = Int32Array.from(dB);
-    this.dotM = Int32Array.from(dM);
     const count = (kd: number): number => this.kFrom[kd + 1]! - this.kFrom[kd]!;
     this.has112 = count(T112) > 0;
     this.has222 = count(T222) > 0;
@@ -808,8 +813,11 @@ class ContractedPlan {
     this.has233 = count(T233) > 0;
     this.msym = new Float64Array(ns * N * SC);
     this.gsym = new Float64Array(ns * N * SC);
+    this.mm = new Float64Array(ns * N * SC);
     this.mom = new Float64Array(K4 * MC);
-    this.g3 = new Float64Array(K4 * 27);
+    this.t36 = new Float64Array(K4 * 18);
+    this.tm36 = new Float64Array(K4 * 18);
+    this.x36 = new Float64Array(K4 * 18);
     this.dot = new Float64Array(dN.length);
     this.qdot = new Float64Array(dN.length);
     this.O6 = new Float64Array(this.has112 ? np4 * 6 : 0);
@@ -839,13 +847,16 @@ class ContractedPlan {
    * given, and G = de/dM_sym into `gsym`. Weights are w[wb + k].
    */
   terms(w: Float64Array, wb: number, feat: Float64Array | null, fb: number): number {
-    const { aux, msym: M, gsym: G, dot, qdot, kFrom } = this;
+    const { aux, msym: M, gsym: G, dot, qdot, kFrom, mm: MM } = this;
     G.fill(0);
-    const dotN = this.dotN, dotA = this.dotA, dotB = this.dotB, dotM = this.dotM, nd = dotN.length;
+    // MM = multiplicity x M, so that a full contraction M_l[a] . M_l[b] = sum_c MM[a,c] M[b,c]
+    const nsc = M.length;
+    for (let o = 0; o < nsc; o += SC) for (let q = 0; q < SC; q++) MM[o + q] = SYM_MULT[q]! * M[o + q]!;
+    const dotN = this.dotN, dotA = this.dotA, dotB = this.dotB, nd = dotN.length;
     for (let d = 0; d < nd; d++) {
-      const a = dotA[d]!, b = dotB[d]!, nc = dotN[d]!, mo = dotM[d]!;
+      const a = dotA[d]!, b = dotB[d]!, nc = dotN[d]!;
       let v = 0;
-      for (let q = 0; q < nc; q++) v += SYM_MULT[mo + q]! * M[a + q]! * M[b + q]!;
+      for (let q = 0; q < nc; q++) v += MM[a + q]! * M[b + q]!;
       dot[d] = v;
       qdot[d] = 0;
     }
@@ -941,8 +952,8 @@ class ContractedPlan {
     for (let d = 0; d < nd; d++) {
       const g = qdot[d]!;
       if (g === 0) continue;
-      const a = dotA[d]!, b = dotB[d]!, nc = dotN[d]!, mo = dotM[d]!;
-      for (let q = 0; q < nc; q++) { const gm = g * SYM_MULT[mo + q]!; G[a + q] += gm * M[b + q]!; G[b + q] += gm * M[a + q]!; }
+      const a = dotA[d]!, b = dotB[d]!, nc = dotN[d]!;
+      for (let q = 0; q < nc; q++) { G[a + q] += g * MM[b + q]!; G[b + q] += g * MM[a + q]!; }
     }
     if (this.K4 > 0) this.pairAdjoints();
     return e;
@@ -979,41 +990,48 @@ class ContractedPlan {
         }
       }
     }
+    if (this.has123 || this.has233) {
+      const t36 = this.t36, tm36 = this.tm36;
+      for (let L = 0; L < K4; L++) {
+        const so = k4sym[L]! + 10, o = 18 * L;
+        for (let q = 0; q < 18; q++) { const v = msym[so + IDX3[q]!]!; t36[o + q] = v; tm36[o + q] = SYM_MULT[4 + (q % 6)]! * v; }
+      }
+    }
     if (this.has123) {
-      const V3 = this.V3, U6 = this.U6;
+      // V_bc[p] = sum_(q<=r) mult M_b[qr] T_c[p,qr];  U6_ac[qr] = mult(qr) sum_p x_p T_c[p,qr]
+      const V3 = this.V3, U6 = this.U6, MM = this.mm, t36 = this.t36, tm36 = this.tm36;
       for (let c = 0; c < K4; c++) {
-        const T = k4full[c]! + 13;
+        const T = 18 * c;
         for (let b = 0; b < K4; b++) {
-          const Mb = k4full[b]! + 4, o = 3 * (b * K4 + c);
+          const Mb = k4sym[b]! + 4, o = 3 * (b * K4 + c);
           for (let p = 0; p < 3; p++) {
             let s = 0;
-            for (let qr = 0; qr < 9; qr++) s += mom[Mb + qr]! * mom[T + 9 * p + qr]!;
+            for (let q = 0; q < 6; q++) s += MM[Mb + q]! * t36[T + 6 * p + q]!;
             V3[o + p] = s;
           }
         }
         for (let a = 0; a < K4; a++) {
           const x = k4sym[a]! + 1, o = 6 * (a * K4 + c);
           const x0 = msym[x]!, x1 = msym[x + 1]!, x2 = msym[x + 2]!;
-          for (let q = 0; q < 6; q++) {
-            const qr = 3 * SYM2_P[q]! + SYM2_Q[q]!;
-            const u = x0 * mom[T + qr]! + x1 * mom[T + 9 + qr]! + x2 * mom[T + 18 + qr]!;
-            U6[o + q] = SYM_MULT[4 + q]! * u;
-          }
+          for (let q = 0; q < 6; q++) U6[o + q] = x0 * tm36[T + q]! + x1 * tm36[T + 6 + q]! + x2 * tm36[T + 12 + q]!;
         }
       }
       this.Y3.fill(0);
     }
     if (this.has233) {
-      const ST6 = this.ST6;
+      // ST_bc[pq] = sum_(r<=s) mult S_b[p,rs] T_c[q,rs], folded: diagonal ST_pp, off-diagonal ST_pq + ST_qp
+      const ST6 = this.ST6, t36 = this.t36, tm36 = this.tm36;
       for (let t = 0; t < np4; t++) {
-        const Sb = k4full[pI[t]!]! + 13, Tb = k4full[pJ[t]!]! + 13, o = 6 * t;
-        for (let c = 0; c < 6; c++) {
-          const p = SYM2_P[c]!, q = SYM2_Q[c]!;
-          let s = 0;
-          for (let rs = 0; rs < 9; rs++) s += mom[Sb + 9 * p + rs]! * mom[Tb + 9 * q + rs]!;
-          if (p !== q) for (let rs = 0; rs < 9; rs++) s += mom[Sb + 9 * q + rs]! * mom[Tb + 9 * p + rs]!;
-          ST6[o + c] = s;
+        const Sb = 18 * pI[t]!, Tc = 18 * pJ[t]!, o = 6 * t;
+        let s00 = 0, s01 = 0, s02 = 0, s10 = 0, s11 = 0, s12 = 0, s20 = 0, s21 = 0, s22 = 0;
+        for (let rs = 0; rs < 6; rs++) {
+          const a0 = tm36[Sb + rs]!, a1 = tm36[Sb + 6 + rs]!, a2 = tm36[Sb + 12 + rs]!;
+          const b0 = t36[Tc + rs]!, b1 = t36[Tc + 6 + rs]!, b2 = t36[Tc + 12 + rs]!;
+          s00 += a0 * b0; s01 += a0 * b1; s02 += a0 * b2;
+          s10 += a1 * b0; s11 += a1 * b1; s12 += a1 * b2;
+          s20 += a2 * b0; s21 += a2 * b1; s22 += a2 * b2;
         }
+        ST6[o] = s00; ST6[o + 1] = s01 + s10; ST6[o + 2] = s02 + s20; ST6[o + 3] = s11; ST6[o + 4] = s12 + s21; ST6[o + 5] = s22;
       }
       this.MW6.fill(0);
     }
@@ -1021,7 +1039,7 @@ class ContractedPlan {
 
   /** Adjoints of the per-pair accumulators back onto G. */
   private pairAdjoints(): void {
-    const { mom, gsym: G, K4, k4full, k4sym, pI, pJ } = this;
+    const { gsym: G, K4, k4sym, pI, pJ } = this;
     const np4 = pI.length;
     if (this.has112) {
       // sum_c w x^T M_c y = x^T S y: de/dx = S y, de/dy = S x (S symmetric, stored as 6 values)
@@ -1035,42 +1053,46 @@ class ContractedPlan {
       }
     }
     if (!this.has123 && !this.has233) return;
-    const g3 = this.g3;
-    g3.fill(0);
+    // rank-3 gradients accumulated densely as 3 x 6 matrices X_L[p, (q<=r)] (full-storage entry
+    // (p,q,r), times the count mult(q,r) of its (q,r) orderings), folded onto G once per channel
+    const X = this.x36, tm36 = this.tm36;
+    X.fill(0);
     if (this.has123) {
-      // de/dT_c[pqr] += y_bc[p] M_b[qr]
-      const Y3 = this.Y3;
+      // de/dT_c[pqr] = sum_b y_bc[p] M_b[qr]
+      const Y3 = this.Y3, MM = this.mm;
       for (let b = 0; b < K4; b++) {
-        const Mb = k4full[b]! + 4;
+        const Mb = k4sym[b]! + 4;
+        const m0 = MM[Mb]!, m1 = MM[Mb + 1]!, m2 = MM[Mb + 2]!, m3 = MM[Mb + 3]!, m4 = MM[Mb + 4]!, m5 = MM[Mb + 5]!;
         for (let c = 0; c < K4; c++) {
-          const yo = 3 * (b * K4 + c), T = 27 * c;
-          const y0 = Y3[yo]!, y1 = Y3[yo + 1]!, y2 = Y3[yo + 2]!;
-          for (let qr = 0; qr < 9; qr++) {
-            const m = mom[Mb + qr]!;
-            g3[T + qr] += y0 * m; g3[T + 9 + qr] += y1 * m; g3[T + 18 + qr] += y2 * m;
+          const yo = 3 * (b * K4 + c), xo = 18 * c;
+          for (let p = 0; p < 3; p++) {
+            const y = Y3[yo + p]!, o = xo + 6 * p;
+            X[o] += y * m0; X[o + 1] += y * m1; X[o + 2] += y * m2; X[o + 3] += y * m3; X[o + 4] += y * m4; X[o + 5] += y * m5;
           }
         }
       }
     }
     if (this.has233) {
-      // de/dS_b[prs] += sum_q Mw[pq] T_c[qrs];  de/dT_c[qrs] += sum_p Mw[pq] S_b[prs]
+      // de/dS_b[p,rs] = sum_q Mw[pq] T_c[q,rs];  de/dT_c[q,rs] = sum_p Mw[pq] S_b[p,rs]
       const MW6 = this.MW6;
       for (let t = 0; t < np4; t++) {
-        const b = pI[t]!, c = pJ[t]!;
-        const Sb = k4full[b]! + 13, Tc = k4full[c]! + 13, gS = 27 * b, gT = 27 * c, o = 6 * t;
-        for (let p = 0; p < 3; p++) for (let q = 0; q < 3; q++) {
-          const mw = MW6[o + SYM2_IDX[3 * p + q]!]!;
-          for (let rs = 0; rs < 9; rs++) {
-            g3[gS + 9 * p + rs] += mw * mom[Tc + 9 * q + rs]!;
-            g3[gT + 9 * q + rs] += mw * mom[Sb + 9 * p + rs]!;
-          }
+        const Sb = 18 * pI[t]!, Tc = 18 * pJ[t]!, o = 6 * t;
+        const w00 = MW6[o]!, w01 = MW6[o + 1]!, w02 = MW6[o + 2]!, w11 = MW6[o + 3]!, w12 = MW6[o + 4]!, w22 = MW6[o + 5]!;
+        for (let rs = 0; rs < 6; rs++) {
+          const t0 = tm36[Tc + rs]!, t1 = tm36[Tc + 6 + rs]!, t2 = tm36[Tc + 12 + rs]!;
+          const s0 = tm36[Sb + rs]!, s1 = tm36[Sb + 6 + rs]!, s2 = tm36[Sb + 12 + rs]!;
+          X[Sb + rs] += w00 * t0 + w01 * t1 + w02 * t2;
+          X[Sb + 6 + rs] += w01 * t0 + w11 * t1 + w12 * t2;
+          X[Sb + 12 + rs] += w02 * t0 + w12 * t1 + w22 * t2;
+          X[Tc + rs] += w00 * s0 + w01 * s1 + w02 * s2;
+          X[Tc + 6 + rs] += w01 * s0 + w11 * s1 + w12 * s2;
+          X[Tc + 12 + rs] += w02 * s0 + w12 * s1 + w22 * s2;
         }
       }
     }
-    // fold the full rank-3 gradients onto the symmetric components
     for (let L = 0; L < K4; L++) {
-      const go = 27 * L, so = k4sym[L]! + 10;
-      for (let q = 0; q < 27; q++) G[so + FULL_TO_SYM[13 + q]! - 10] += g3[go + q]!;
+      const g = k4sym[L]! + 10, xo = 18 * L;
+      for (let k = 0; k < 18; k++) G[g + IDX3[k]!] += X[xo + k]!;
     }
   }
 }
