@@ -35,7 +35,7 @@
  *
  * | symbol        | variable                                                      |
  * |---------------|---------------------------------------------------------------|
- * | w_i,k         | weights[row_i * size + k], row_i = weightRows ? weightRows[i] : i |
+ * | w_i,k         | w.weights[row_i * size + k], row_i = w.rows ? w.rows[i] : i   |
  * | g_p,a         | out.pairGradients[3 p + a]                                    |
  * | e_i           | out.energies[i]                                               |
  * | B_k(i)        | out.features[i * size + k] (optional)                         |
