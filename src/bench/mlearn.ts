@@ -23,6 +23,8 @@ import { BodyOrderDescriptor, type BodyOrderOptions } from '../descriptors/body-
 import { parseCutoffFunction } from '../descriptors/cutoff.js';
 import { ChebyshevRadialBasis, parseRadialTransform, type RadialTransform } from '../descriptors/radial.js';
 import { readMlearnJson } from '../io/mlearn.js';
+import { enableNativeLinalg } from '../node/linalg-native.js';
+import { linalgBackendName } from '../core/linalg.js';
 import type { Structure } from '../structure/structure.js';
 import { crossValidateLinear, type CrossValidationResult } from '../training/cross-validate.js';
 import { makeDataset } from '../training/dataset.js';
@@ -167,7 +169,11 @@ export interface MlearnRow {
   /** Both CV MAEs strictly below Zuo's best (force compared at Zuo's 2-decimal precision). */
   met: boolean;
   fit_time_s: number;
+  /** Of which: neighbour lists, features, derivatives and design rows (s). */
+  design_time_s: number;
   cv_time_s: number;
+  /** Linear-algebra backend of the normal equations ('openblas' when the native addon is built). */
+  linalg: string;
   warnings: string[];
 }
 
@@ -205,6 +211,9 @@ export function runMlearnBench(o: { log: (line: string) => void; root?: string; 
   const env = o.env ?? process.env;
   const root = o.root ?? repoRoot();
   const want = env['MLPOT_MLEARN_ELEMENTS'] ? env['MLPOT_MLEARN_ELEMENTS'].split(',').map((s) => s.trim()).filter(Boolean) : [...MLEARN_ELEMENTS];
+  if (env['MLPOT_LINALG'] !== 'typescript') enableNativeLinalg();
+  const linalg = linalgBackendName();
+  o.log(`(linear algebra: ${linalg}; MLPOT_LINALG=typescript for the pure-TypeScript kernels)`);
   const rows: MlearnRow[] = [];
   for (const el of want) {
     const config = join(root, 'examples', 'mlearn', `${el}.yaml`);
@@ -236,7 +245,9 @@ export function runMlearnBench(o: { log: (line: string) => void; root?: string; 
       zuo_force: z.force,
       met: 1000 * (m.energy_mae ?? Infinity) < z.energy && (m.force_mae ?? Infinity) < z.force,
       fit_time_s: cv.timings.fullFitS ?? NaN,
+      design_time_s: cv.timings.designS,
       cv_time_s: cv.timings.totalS,
+      linalg,
       warnings: cv.warnings,
     };
     rows.push(row);

@@ -76,6 +76,8 @@ export interface LambdaResult {
   pooled: MetricsRecord;
   /** Fold solves that fell back to the pseudo-inverse. */
   singularFolds: number;
+  /** Held-out energy error per atom of every record, (E_pred - E_ref) / N (eV/atom; NaN without an energy label). */
+  energyErrors: Float64Array;
 }
 
 export interface CrossValidationTimings {
@@ -232,6 +234,7 @@ export function crossValidateLinear(records: readonly TrainingRecord[], opts: Cr
   for (const lambda of lambdas) {
     const foldResults: FoldResult[] = [];
     const all: MetricSample[] = [];
+    const energyErrors = new Float64Array(n).fill(NaN);
     let loss = 0, singular = 0;
     for (let f = 0; f < k; f++) {
       const ts = now();
@@ -257,6 +260,7 @@ export function crossValidateLinear(records: readonly TrainingRecord[], opts: Cr
           for (let c = 0; c < ntot; c++) e += st.energy[c]! * theta[c]!;
           smp.energyPred = e;
           smp.energyRef = rec.energy!;
+          energyErrors[i] = (e - rec.energy!) / st.natoms;
         }
         if (st.forces) {
           const m = 3 * st.natoms;
@@ -277,7 +281,7 @@ export function crossValidateLinear(records: readonly TrainingRecord[], opts: Cr
       foldResults.push({ fold: f, nTrain: n - folds[f]!.length, nTest: folds[f]!.length, metrics: computeMetrics(samples, { offsetDetermined }) });
       predictS += now() - tp;
     }
-    results.push({ lambda, loss, folds: foldResults, pooled: computeMetrics(all, { offsetDetermined }), singularFolds: singular });
+    results.push({ lambda, loss, folds: foldResults, pooled: computeMetrics(all, { offsetDetermined }), singularFolds: singular, energyErrors });
     if (singular > 0) warnings.push(`lambda ${lambda}: ${singular} fold solve(s) were singular or ill-conditioned and used the pseudo-inverse`);
   }
   const sel = opts.select ?? 'loss';
