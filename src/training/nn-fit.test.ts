@@ -145,6 +145,7 @@ test('early stopping: training stops after `patience` epochs without validation 
   // A large constant learning rate makes the validation loss noisy, so it stops early.
   const { potential, report } = fitNN(train, { descriptor: siDesc, hidden: [8], weights: { energy: 1, forces: 1 }, energyPerAtom: true, epochs: 200, batchSize: 2, learningRate: 0.05, schedule: { type: 'constant' }, validationFraction: 0.25, patience: 4, seed: 3 });
   assert.ok(report.stoppedEarly, `ran ${report.epochs} epochs`);
+  assert.equal(report.stopReason, 'early-stopping');
   assert.ok(report.epochs < 200);
   assert.equal(report.epochs - report.bestEpoch, 4);
   const vl = report.history.map((r) => r.validationLoss!);
@@ -178,6 +179,14 @@ test('seeded: the same seed gives identical parameters, another seed different o
   assert.deepEqual(q.stress, p.stress);
   assert.deepEqual(q.energies, p.energies);
   assert.equal((back.training as { fitter?: string }).fitter, 'nn-adam');
+});
+
+test('onEpoch sees every epoch and can stop training', () => {
+  const seen: number[] = [];
+  const { report } = fitNN(train.slice(0, 6), { descriptor: siDesc, hidden: [4], weights: { energy: 1, forces: 1 }, epochs: 50, validationFraction: 0, onEpoch: (e) => (seen.push(e.epoch), e.epoch < 3) });
+  assert.deepEqual(seen, [1, 2, 3]);
+  assert.equal(report.epochs, 3);
+  assert.equal(report.stopReason, 'callback');
 });
 
 test('w_E = 0: the model says offsetDetermined = false and the report warns', () => {

@@ -358,8 +358,8 @@ export interface NNFitOptions {
   /** Seeds the split, the initial parameters and the batch order (default 0). */
   seed?: number;
   labels?: LabelKeys;
-  /** Called after every epoch (progress; a browser page can yield here). */
-  onEpoch?: (e: EpochRecord) => void;
+  /** Called after every epoch (progress); returning false stops training (the best parameters so far are kept). */
+  onEpoch?: (e: EpochRecord) => void | boolean;
 }
 
 export interface EpochRecord {
@@ -392,6 +392,8 @@ export interface NNFitReport {
   /** Epoch whose parameters were returned (best validation loss; the last epoch without validation). */
   bestEpoch: number;
   stoppedEarly: boolean;
+  /** Why training ended: all epochs run, early stopping, the onEpoch callback, or a failed L-BFGS line search. */
+  stopReason: 'epochs' | 'early-stopping' | 'callback' | 'line-search';
   /** Full training loss at the returned parameters. */
   loss: LossValue;
   history: EpochRecord[];
@@ -540,6 +542,7 @@ export function fitNN(frames: readonly Structure[], opts: NNFitOptions): NNFitRe
   const history: EpochRecord[] = [];
   const best = Float64Array.from(theta);
   let bestVal = Infinity, bestEpoch = 0, stoppedEarly = false;
+  let stopReason: NNFitReport['stopReason'] = 'epochs';
   const grad = new Float64Array(N);
   const checkFinite = (v: number, where: string) => {
     if (!Number.isFinite(v)) throw new ValidationError(`fitNN: the loss became ${v} at ${where}; lower the learning rate (now ${lr0}) or check the labels`);
@@ -549,18 +552,21 @@ export function fitNN(frames: readonly Structure[], opts: NNFitOptions): NNFitRe
     const vl = val.length ? vloss.evaluate(theta, val, null).data : null;
     const rec: EpochRecord = { epoch, learningRate: lr, trainLoss, validationLoss: vl };
     history.push(rec);
-    opts.onEpoch?.(rec);
+    const go = opts.onEpoch?.(rec);
     if (vl === null) {
       best.set(theta);
       bestEpoch = epoch;
-      return false;
-    }
-    if (vl < bestVal) {
+    } else if (vl < bestVal) {
       bestVal = vl;
       best.set(theta);
       bestEpoch = epoch;
     } else if (epoch - bestEpoch >= patience) {
       stoppedEarly = true;
+      stopReason = 'early-stopping';
+      return true;
+    }
+    if (go === false) {
+      stopReason = 'callback';
       return true;
     }
     return false;
@@ -646,6 +652,7 @@ export function fitNN(frames: readonly Structure[], opts: NNFitOptions): NNFitRe
       if (!ok) {
         if (S.length === 0) {
           warnings.push(`L-BFGS: the line search failed at iteration ${it} with an empty memory; stopped (converged to rounding or a non-smooth region)`);
+          stopReason = 'line-search';
           break;
         }
         S.length = Y.length = rho.length = 0;
@@ -732,6 +739,7 @@ export function fitNN(frames: readonly Structure[], opts: NNFitOptions): NNFitRe
     epochs: history.length,
     bestEpoch,
     stoppedEarly,
+    stopReason,
     loss: final,
     history,
     seed,
