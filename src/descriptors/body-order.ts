@@ -45,7 +45,10 @@
  *
  * (d mono_c/dd = (grad_u mono_c - l_c mono_c u) / r by Euler's relation for a degree-l_c monomial.)
  * Moments are accumulated in symmetric storage (msym, 20 per channel, only up to the rank each n
- * needs) and expanded to full storage for the contractions.
+ * needs); contractions use folded intermediates (ContractedPlan), so G is obtained directly in
+ * symmetric storage with no symmetrisation step. Cost per atom: O(neighbours x channels x 20) for
+ * the two neighbour passes plus O(features) for the terms (4-body terms cost O(1) each after
+ * O(K4^2) per-pair intermediates), against O(neighbours x features) for `computeWithDerivatives`.
  *
  * | symbol          | variable                                         |
  * |-----------------|--------------------------------------------------|
