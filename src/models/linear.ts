@@ -265,7 +265,8 @@ export class LinearPotential {
     assertStressPeriodic(s, req);
     const nl = neighborsFor(s, this.cutoff, this.name, ctx?.neighbors);
     const out = outputBuffers(s.length, req, ctx?.out);
-    if (this.descriptor.computeGradient) return this.computeContracted(s, nl, out);
+    // energies only: features suffice (no derivative work at all) -> design path without rows
+    if (this.descriptor.computeGradient && (out.forces || out.stress)) return this.computeContracted(s, nl, out);
     return this.computeDesign(s, nl, out);
   }
 
