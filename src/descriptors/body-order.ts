@@ -258,8 +258,12 @@ export class BodyOrderDescriptor implements Descriptor {
     });
   }
 
+  /** Features only: the forward pass of the contracted path (moments in symmetric storage, per-kind term loops). */
   compute(s: Structure, nl: NeighborList, out: Float64Array): void {
-    this.run(s, nl, out, null);
+    const n = s.numbers.length;
+    checkInput(WHO, this.table, this.species, s, nl, this.cutoff);
+    checkBuffer(WHO, 'features', out, n * this.size);
+    this.contracted(s, nl, null, null, null, out);
   }
 
   computeWithDerivatives(s: Structure, nl: NeighborList, out: DescriptorDerivatives): void {
@@ -271,10 +275,15 @@ export class BodyOrderDescriptor implements Descriptor {
 
   computeGradient(s: Structure, nl: NeighborList, w: DescriptorWeights, out: DescriptorGradientOutput): void {
     const n = s.numbers.length;
-    const size = this.size;
     checkInput(WHO, this.table, this.species, s, nl, this.cutoff);
-    const np = nl.offsets[n]!;
-    checkGradientArgs(WHO, n, np, size, w, out);
+    checkGradientArgs(WHO, n, nl.offsets[n]!, this.size, w, out);
+    this.contracted(s, nl, w, out.pairGradients, out.energies ?? null, out.features ?? null);
+  }
+
+  /** The contracted pass; without weights (w = null) only the features (forward pass). */
+  private contracted(s: Structure, nl: NeighborList, w: DescriptorWeights | null, pg: Float64Array | null, energies: Float64Array | null, features: Float64Array | null): void {
+    const n = s.numbers.length;
+    const size = this.size;
     const plan = (this.plan ??= new ContractedPlan({
       terms: this.terms, size, ns: this.species.length, nRad: this.nRad, maxBodyOrder: this.maxBodyOrder,
       nMax3: this.nMax3, lMax3: this.lMax3, nMax4: this.nMax4, lMax4: this.lMax4,
@@ -290,8 +299,7 @@ export class BodyOrderDescriptor implements Descriptor {
     const msym = plan.msym, gsym = plan.gsym, ncs = plan.ncs;
     const radial = this.radial;
     const nsym = this.species.length * N * SC;
-    const weights = w.weights, rows = w.rows ?? null;
-    const pg = out.pairGradients, energies = out.energies ?? null, features = out.features ?? null;
+    const weights = w ? w.weights : plan.zeroWeights, rows = w ? w.rows ?? null : null;
 
     for (let i = 0; i < n; i++) {
       const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
@@ -304,7 +312,7 @@ export class BodyOrderDescriptor implements Descriptor {
         const dx = x[3 * j]! + sh[3 * p]! - xi, dy = x[3 * j + 1]! + sh[3 * p + 1]! - yi, dz = x[3 * j + 2]! + sh[3 * p + 2]! - zi;
         const r2 = dx * dx + dy * dy + dz * dz;
         if (r2 >= rc2 || r2 === 0) {
-          pg[3 * p] = 0; pg[3 * p + 1] = 0; pg[3 * p + 2] = 0; // beyond the cutoff (skin): no contribution
+          if (pg) { pg[3 * p] = 0; pg[3 * p + 1] = 0; pg[3 * p + 2] = 0; } // beyond the cutoff (skin): no contribution
           continue;
         }
         const r = Math.sqrt(r2);
@@ -337,9 +345,10 @@ export class BodyOrderDescriptor implements Descriptor {
         m++;
       }
       // features, energy and dE/dM (folded into symmetric storage: gsym)
-      const wb = (rows ? rows[i]! : i) * size;
-      const e = plan.terms(weights, wb, features, i * size);
+      const wb = w ? (rows ? rows[i]! : i) * size : 0;
+      const e = plan.terms(weights, wb, features, i * size, pg !== null);
       if (energies) energies[i] = e;
+      if (!pg) continue;
       // backward: one pass over the neighbours, O(channels x components) each
       for (let q = 0; q < m; q++) {
         const rb = q * N;
@@ -742,6 +751,8 @@ class ContractedPlan {
   private readonly Y3: Float64Array;
   private readonly ST6: Float64Array;
   private readonly MW6: Float64Array;
+  private readonly size: number;
+  private zw: Float64Array | null = null;
   // short-list scratch
   private cap = 0;
   sp = new Int32Array(0);
@@ -754,6 +765,7 @@ class ContractedPlan {
   constructor(d: PlanInput) {
     const { terms, size, ns, nRad: N } = d;
     this.N = N;
+    this.size = size;
     const rankOf = (n: number): number => Math.max(d.maxBodyOrder >= 3 && n < d.nMax3 ? d.lMax3 : 0, d.maxBodyOrder >= 4 && n < d.nMax4 ? d.lMax4 : 0);
     this.ncs = Int32Array.from({ length: N }, (_, n) => [1, 4, 10, 20][rankOf(n)]!);
     const K4 = d.maxBodyOrder >= 4 ? ns * d.nMax4 : 0;
@@ -833,6 +845,11 @@ class ContractedPlan {
     this.MW6 = new Float64Array(this.has233 ? np4 * 6 : 0);
   }
 
+  /** Weights for a features-only pass (all zero). */
+  get zeroWeights(): Float64Array {
+    return (this.zw ??= new Float64Array(this.size));
+  }
+
   ensure(m: number): void {
     if (m <= this.cap) return;
     const c = Math.max(m, 2 * this.cap, 32);
@@ -849,7 +866,7 @@ class ContractedPlan {
    * From the symmetric moments `msym` of one atom: e = w . B (returned), B into `feat` at `fb` when
    * given, and G = de/dM_sym into `gsym`. Weights are w[wb + k].
    */
-  terms(w: Float64Array, wb: number, feat: Float64Array | null, fb: number): number {
+  terms(w: Float64Array, wb: number, feat: Float64Array | null, fb: number, gradient: boolean): number {
     const { aux, msym: M, gsym: G, dot, qdot, kFrom, mm: MM } = this;
     G.fill(0);
     // MM = multiplicity x M, so that a full contraction M_l[a] . M_l[b] = sum_c MM[a,c] M[b,c]
@@ -958,7 +975,7 @@ class ContractedPlan {
       const a = dotA[d]!, b = dotB[d]!, nc = dotN[d]!;
       for (let q = 0; q < nc; q++) { G[a + q] += g * MM[b + q]!; G[b + q] += g * MM[a + q]!; }
     }
-    if (this.K4 > 0) this.pairAdjoints();
+    if (this.K4 > 0 && gradient) this.pairAdjoints();
     return e;
   }
 
