@@ -5,24 +5,27 @@
  *
  * Observations y (energies minus sum_i e0_{Z_i}, force components, stress components) are linear
  * functionals of the local energies; their rows K_NM come from `gpDesign`. With Sigma diagonal
- * (per type t: energy rows sigma_E^2 N_k^2, force rows sigma_F^2, stress rows sigma_S^2) and the
- * kernel k = sigma^2 k~, the trainer accumulates per type, at sigma = 1,
+ * (per type t: energy rows sigma_E^2 N_k^2, force rows sigma_F^2, stress rows sigma_S^2), the
+ * kernel k = sigma^2 k~ and K~_MM = V Lambda V^T, the trainer works in the weight space of the
+ * Nystrom features phi_n = W^T k~_n, W = V_r Lambda_r^-1/2 (the r eigen-directions with
+ * lambda > kmmTolerance x lambda_max), so that Q = K_NM K_MM^+ K_MN = sigma^2 Phi Phi^T. Per type
+ * it accumulates, at sigma = 1 and with rows whitened *before* they are squared,
  *
- *   G_t = sum_rows w k~_n k~_n^T,   r_t = sum_rows w k~_n y_n,   s_t = sum_rows w y_n^2,   n_t
+ *   D_t = sum_rows w phi_n phi_n^T,   z_t = sum_rows w phi_n y_n,   s_t = sum_rows w y_n^2,   n_t
  *
  * (w = 1/N_k^2 for energy rows, 1 otherwise), so that for any noise levels and sigma
  *
- *   A     = sigma^2 (K~_MM + eps I) + sigma^4 sum_t G_t / sigma_t^2        (= K_MM + K_MN Sigma^-1 K_NM)
- *   b     = sigma^2 sum_t r_t / sigma_t^2                                  (= K_MN Sigma^-1 y)
- *   alpha = A^-1 b
- *   log p(y) = -1/2 [ sum_t s_t/sigma_t^2 - b^T A^-1 b + log|A| - log|K_MM| + log|Sigma| + n log 2 pi ]
+ *   B     = I + sigma^2 sum_t D_t / sigma_t^2 = L_B L_B^T                 (r x r, eigenvalues >= 1)
+ *   b_w   = sigma sum_t z_t / sigma_t^2,   alpha = W B^-1 b_w / sigma
+ *   log p(y) = -1/2 [ sum_t s_t/sigma_t^2 - b_w^T B^-1 b_w + log|B| + log|Sigma| + n log 2 pi ]
  *
- * (DTC evidence, Woodbury identity and the matrix determinant lemma: y^T (Q + Sigma)^-1 y =
- * y^T Sigma^-1 y - b^T A^-1 b, |Q + Sigma| = |A| |Sigma| / |K_MM|, Q = K_NM K_MM^-1 K_MN). Changing
- * noise levels or sigma costs one M x M Cholesky and no kernel work; adding frames adds to the
- * sums (`GPTrainer.add`), so the model updates without refitting from scratch. The energy sums
- * are kept linear in e0 (r_E = r0 - P e0, s_E = s0 - 2 e0.c + e0^T NN e0) so the per-element
- * offsets e0 = argmin sum_k (E_k - n_k.e0)^2 / N_k^2 can be re-estimated on every update.
+ * (the DTC evidence log N(y; 0, Q + Sigma) by the Woodbury identity and the matrix determinant
+ * lemma). Changing noise levels or sigma costs one r x r Cholesky and no kernel work; adding
+ * frames adds to the sums (`GPTrainer.add`), so the model updates without refitting from scratch.
+ * The energy sums are kept linear in e0 (z_E = z0 - P e0, s_E = s0 - 2 e0.c + e0^T NN e0) so the
+ * per-element offsets e0 = argmin sum_k (E_k - n_k.e0)^2 / N_k^2 are re-estimated on every update.
+ * Accumulating W^T G W from an M-space Gram matrix G instead squares the condition number of
+ * K_MM; on mlearn Si that lost a third of the directions or broke the factorisation (docs/gp.md).
  *
  * Hyper-parameters: sigma and the noise levels by Nelder-Mead on their logarithms (cheap, only
  * scalars change); the kernel's shape (zeta or length scale) by evaluating the optimised evidence
@@ -31,9 +34,9 @@
  * | symbol            | variable                                           |
  * |-------------------|----------------------------------------------------|
  * | K~_MM             | kmm (sigma = 1)                                    |
- * | eps               | jitter (relative to sigma^2)                       |
- * | G_t, r_t, s_t, n_t | sums[t].g, .r, .s, .n                             |
- * | P, c, NN, s0      | energyOffsetTerms.p, .c, .nn, sums.energy.s (at e0 = 0) |
+ * | W                 | wUnit (M x r)                                      |
+ * | D_t, z_t, s_t, n_t | sums[t].g (upper triangle), .r, .s, .n            |
+ * | P, c, NN, s0      | eP (r x ns), eC, eNN, sums.energy.s (at e0 = 0)    |
  * | sigma, sigma_t    | hyper.sigma, hyper.noise.{energy, forces, stress}  |
  */
 import { ValidationError } from '../core/errors.js';
@@ -78,7 +81,7 @@ export interface GPFitOptions {
   use?: { energy?: boolean; forces?: boolean; stress?: boolean };
   /** Fixed per-species e0 (eV/atom); default: least squares on the energies per atom. */
   e0?: readonly number[];
-  /** Eigen-directions of K_MM with eigenvalue <= kmmTolerance x the largest are dropped (default 1e-8). */
+  /** Eigen-directions of K_MM with eigenvalue <= kmmTolerance x the largest are dropped (default 1e-12). */
   kmmTolerance?: number;
   labels?: LabelKeys;
   /** Frames only evaluated (metrics and calibration in the report), never fitted. */
@@ -105,7 +108,7 @@ export interface GPFitReport {
   logEvidence: number;
   /** Optimised evidence for every shape candidate. */
   shapePath: { shape: number; logEvidence: number; sigma: number; noise: GPNoise }[];
-  sparse: { method: SparseMethod; perSpecies: number[]; total: number; seed: number };
+  sparse: { method: SparseMethod; perSpecies: number[]; total: number; seed: number; /** Kept eigen-directions of K_MM. */ rank: number };
   e0: number[];
   nFrames: number;
   observations: { energy: number; forces: number; stress: number };
@@ -160,7 +163,7 @@ export class GPTrainer {
     const b = this.basis, M = b.m, ns = b.ns, size = b.size;
     if (M === 0) throw new ValidationError('GP: no sparse points');
     this.use = { energy: o.use?.energy ?? true, forces: o.use?.forces ?? true, stress: o.use?.stress ?? false };
-    this.kmmTolerance = o.kmmTolerance ?? 1e-8;
+    this.kmmTolerance = o.kmmTolerance ?? 1e-12;
     if (!(this.kmmTolerance >= 0 && this.kmmTolerance < 1)) throw new ValidationError(`GP: kmmTolerance must be in [0, 1), got ${this.kmmTolerance}`);
     if (o.e0 && o.e0.length !== ns) throw new ValidationError(`GP: e0 has ${o.e0.length} values; expected one per species (${ns})`);
     this.fixedE0 = o.e0 ? Float64Array.from(o.e0) : null;
@@ -185,9 +188,9 @@ export class GPTrainer {
       const f = 1 / Math.sqrt(values[k]!);
       for (let m = 0; m < M; m++) this.wUnit[m * r + c] = vectors[m * M + k]! * f;
     });
-    const mk = (): Sums => ({ g: new Float64Array(M * M), r: new Float64Array(M), s: 0, n: 0 });
+    const mk = (): Sums => ({ g: new Float64Array(r * r), r: new Float64Array(r), s: 0, n: 0 });
     this.sums = { energy: mk(), forces: mk(), stress: mk() };
-    this.eP = new Float64Array(M * ns);
+    this.eP = new Float64Array(r * ns);
     this.eC = new Float64Array(ns);
     this.eNN = new Float64Array(ns * ns);
   }
@@ -197,10 +200,14 @@ export class GPTrainer {
     return { energy: this.sums.energy.n, forces: this.sums.forces.n, stress: this.sums.stress.n };
   }
 
-  /** Add labelled records (from `makeDataset`): their rows go into the sums. */
+  /**
+   * Add labelled records (from `makeDataset`): their rows, whitened (phi = W^T k~, so the sums are
+   * accumulated directly in the r-dimensional weight space and never squared in the M-space), go
+   * into the sums.
+   */
   add(records: readonly TrainingRecord[]): void {
     this.cache = null;
-    const b = this.basis, M = b.m, ns = b.ns;
+    const b = this.basis, M = b.m, ns = b.ns, R = this.rank, W = this.wUnit;
     for (const rec of records) {
       const s = rec.structure;
       const wantF = this.use.forces && rec.forces !== undefined;
@@ -214,13 +221,14 @@ export class GPTrainer {
         const N = rec.natoms, w = 1 / (N * N);
         const t = this.sums.energy;
         const e = rec.energy!;
-        for (let m = 0; m < M; m++) {
-          const km = d.energy[m]! * w;
-          if (km === 0) continue;
-          const ro = m * M;
-          for (let m2 = m; m2 < M; m2++) t.g[ro + m2] += km * d.energy[m2]!;
-          t.r[m] += km * e;
-          for (let k = 0; k < ns; k++) this.eP[m * ns + k] += km * d.counts[k]!;
+        const phi = new Float64Array(R);
+        gemm(true, false, R, 1, M, 1, W, R, d.energy, 1, 0, phi, 1);
+        for (let c = 0; c < R; c++) {
+          const pc = phi[c]! * w;
+          if (pc === 0) continue;
+          for (let c2 = c; c2 < R; c2++) t.g[c * R + c2] += pc * phi[c2]!;
+          t.r[c] += pc * e;
+          for (let k = 0; k < ns; k++) this.eP[c * ns + k] += pc * d.counts[k]!;
         }
         t.s += w * e * e;
         t.n += 1;
@@ -231,30 +239,32 @@ export class GPTrainer {
         this.logN2 += Math.log(N * N);
       }
       if (wantF && d.forces) {
-        const t = this.sums.forces, F = d.forces, y = rec.forces!, nr = 3 * rec.natoms;
-        syrk(true, M, nr, 1, F, M, 1, t.g, M);
-        for (let r = 0; r < nr; r++) {
-          const yr = y[r]!;
-          t.s += yr * yr;
-          if (yr === 0) continue;
-          const o = r * M;
-          for (let m = 0; m < M; m++) t.r[m] += F[o + m]! * yr;
-        }
-        t.n += nr;
+        const nr = 3 * rec.natoms;
+        this.addRows(this.sums.forces, d.forces, nr, rec.forces!);
       }
       if (wantS && d.virial) {
-        const t = this.sums.stress, y = rec.stress!;
         const rows = new Float64Array(6 * M);
         const iv = 1 / volume(s.cell);
         for (let k = 0; k < 6 * M; k++) rows[k] = d.virial[k]! * iv;
-        syrk(true, M, 6, 1, rows, M, 1, t.g, M);
-        for (let r = 0; r < 6; r++) {
-          t.s += y[r]! * y[r]!;
-          for (let m = 0; m < M; m++) t.r[m] += rows[r * M + m]! * y[r]!;
-        }
-        t.n += 6;
+        this.addRows(this.sums.stress, rows, 6, rec.stress!);
       }
     }
+  }
+
+  /** Whiten `nr` design rows (nr x M) and add them with targets y (unit weights). */
+  private addRows(t: Sums, rows: Float64Array, nr: number, y: ArrayLike<number>): void {
+    const M = this.basis.m, R = this.rank;
+    const phi = new Float64Array(nr * R);
+    gemm(false, false, nr, R, M, 1, rows, M, this.wUnit, R, 0, phi, R);
+    syrk(true, R, nr, 1, phi, R, 1, t.g, R);
+    for (let r = 0; r < nr; r++) {
+      const yr = y[r]!;
+      t.s += yr * yr;
+      if (yr === 0) continue;
+      const o = r * R;
+      for (let c = 0; c < R; c++) t.r[c] += phi[o + c]! * yr;
+    }
+    t.n += nr;
   }
 
   /** e0 in use: fixed, or least squares on energies per atom (pseudo-inverse; 0 without energies). */
@@ -276,9 +286,9 @@ export class GPTrainer {
 
   /** r_E and s_E at the current e0. */
   private energyTerms(e0: Float64Array): { r: Float64Array; s: number } {
-    const M = this.basis.m, ns = this.basis.ns, t = this.sums.energy;
+    const R = this.rank, ns = this.basis.ns, t = this.sums.energy;
     const r = Float64Array.from(t.r);
-    for (let m = 0; m < M; m++) for (let k = 0; k < ns; k++) r[m] -= this.eP[m * ns + k]! * e0[k]!;
+    for (let c = 0; c < R; c++) for (let k = 0; k < ns; k++) r[c] -= this.eP[c * ns + k]! * e0[k]!;
     let s = t.s;
     for (let k = 0; k < ns; k++) {
       s -= 2 * e0[k]! * this.eC[k]!;
@@ -289,41 +299,28 @@ export class GPTrainer {
 
   /**
    * Per-type whitened sums (cached until the next `add`): D_t = W^T G_t W and z_t = W^T r_t
-   * (r_E at the current e0), W = V_r Lambda_r^-1/2 from K~_MM = V Lambda V^T.
+   * (r_E at the current e0), W = V_r Lambda_r^-1/2 from K~_MM = V Lambda V^T, as accumulated.
    */
   private whitened(): { d: Record<ObsType, Float64Array | null>; z: Record<ObsType, Float64Array | null>; s: Record<ObsType, number>; e0: Float64Array } {
     if (this.cache) return this.cache;
-    const M = this.basis.m;
     const e0 = this.e0();
     const en = this.energyTerms(e0);
     const d: Record<ObsType, Float64Array | null> = { energy: null, forces: null, stress: null };
     const z: Record<ObsType, Float64Array | null> = { energy: null, forces: null, stress: null };
     const sv: Record<ObsType, number> = { energy: 0, forces: 0, stress: 0 };
+    const R = this.rank;
     for (const t of TYPES) {
       const sm = this.sums[t];
       if (sm.n === 0) continue;
-      const R = this.rank, W = this.wUnit;
-      const g = new Float64Array(M * M);
-      for (let m = 0; m < M; m++) {
-        for (let m2 = m; m2 < M; m2++) {
-          g[m * M + m2] = sm.g[m * M + m2]!;
-          g[m2 * M + m] = sm.g[m * M + m2]!;
+      const dt = new Float64Array(R * R);
+      for (let c = 0; c < R; c++) {
+        for (let c2 = c; c2 < R; c2++) {
+          dt[c * R + c2] = sm.g[c * R + c2]!;
+          dt[c2 * R + c] = sm.g[c * R + c2]!;
         }
       }
-      const gw = new Float64Array(M * R);
-      gemm(false, false, M, R, M, 1, g, M, W, R, 0, gw, R);
-      const dt = new Float64Array(R * R);
-      gemm(true, false, R, R, M, 1, W, R, gw, R, 0, dt, R);
-      for (let a = 0; a < R; a++) for (let b = a + 1; b < R; b++) dt[a * R + b] = dt[b * R + a] = 0.5 * (dt[a * R + b]! + dt[b * R + a]!);
       d[t] = dt;
-      const rv = t === 'energy' ? en.r : sm.r;
-      const zt = new Float64Array(R);
-      for (let m = 0; m < M; m++) {
-        const v = rv[m]!;
-        if (v === 0) continue;
-        for (let c = 0; c < R; c++) zt[c] += W[m * R + c]! * v;
-      }
-      z[t] = zt;
+      z[t] = t === 'energy' ? en.r : Float64Array.from(sm.r);
       sv[t] = t === 'energy' ? en.s : sm.s;
     }
     this.cache = { d, z, s: sv, e0 };
@@ -713,7 +710,7 @@ export function fitGP(frames: readonly Structure[], opts: GPFitOptions): GPFitRe
     noise: { ...chosen.hyper.noise },
     logEvidence: chosen.logEvidence,
     shapePath,
-    sparse: { method, perSpecies, total: basis.m, seed },
+    sparse: { method, perSpecies, total: basis.m, seed, rank: chosen.trainer.rank },
     e0: Array.from(potential.e0),
     nFrames: records.length,
     observations: chosen.trainer.observations,
