@@ -6,6 +6,7 @@ import { BodyOrderDescriptor } from '../descriptors/body-order.js';
 import { StillingerWeber } from '../potentials/sw.js';
 import { runConformance } from '../potentials/conformance.js';
 import type { Potential } from '../potentials/potential.js';
+import type { FittedModel } from './registry.js';
 import { randomStructure } from '../structure/random.js';
 import { bulk, rattle } from '../structure/builders.js';
 import { Rng } from '../core/rng.js';
@@ -202,9 +203,11 @@ function trained(count = 6, kernel: KernelSpec = { type: 'dot', zeta: 2, sigma: 
   return { model: trainer.model({ sigma: 1, noise: { energy: 0.005, forces: 0.05, stress: 0.01 } }), recs };
 }
 
-test('GPPotential satisfies the Potential contract and passes conformance (FD forces and stress, invariances)', () => {
+test('GPPotential satisfies the Potential and FittedModel contracts and passes conformance (FD forces and stress, invariances)', () => {
   const { model } = trained(4);
   const pot: Potential = model;
+  const fitted: FittedModel = model; // models/registry.ts contract (for a `gp` reader entry)
+  assert.equal(fitted.toJSON().type, 'gp');
   assert.equal(pot.capabilities.uncertainty, true);
   for (const seed of [1, 2]) {
     const s = cell(200 + seed, 6, 5.2);

@@ -125,15 +125,17 @@ test('fitGP on SW-labelled Si: held-out force errors no worse than the linear mo
   assert.equal(report.kernel.type === 'poly' ? report.kernel.zeta : -1, bestShape.shape, 'the shape with the largest evidence is chosen');
   assert.equal(report.sparse.total, 40);
   const cal = report.calibration!.validation!;
-  assert.ok(cal.n === val.reduce((n, s) => n + 3 * s.length, 0));
-  assert.ok(cal.forceWithin2 > 0.6 && cal.forceWithin2 <= 1, `within 2 sigma: ${cal.forceWithin2}`);
-  assert.ok(cal.forceWithin1 < cal.forceWithin2);
+  const cf = cal.forces;
+  assert.equal(cf.n_components, val.reduce((n, s) => n + 3 * s.length, 0));
+  assert.ok(cf.force_within_2sigma! > 0.6 && cf.force_within_2sigma! <= 1, `within 2 sigma: ${cf.force_within_2sigma}`);
+  assert.ok(cf.force_within_1sigma! < cf.force_within_2sigma!);
+  assert.ok(cf.sigma_error_spearman! > 0, `larger sigma goes with larger error: spearman ${cf.sigma_error_spearman}`);
   const lin = fitLinear(train, { descriptor: rich, weights: { energy: 1, forces: 1 }, lambdas: [1e-8, 1e-6, 1e-4, 1e-2], validation: val });
   const gpF = report.metrics.validation!.force_rmse!, linF = lin.report.metrics.validation!.force_rmse!;
   assert.ok(gpF <= 1.1 * linF, `GP force RMSE ${gpF} vs linear ${linF}`);
   // calibration helper agrees with the report
   const again = gpCalibration(potential, makeDataset(val));
-  assert.equal(again.forceWithin2, cal.forceWithin2);
+  assert.deepEqual(again, cal);
 });
 
 test('fitGP rejects unusable options with messages naming the cause', () => {

@@ -50,6 +50,7 @@ import { speciesIndices } from '../models/linear.js';
 import { buildNeighborList } from '../neighbors/build.js';
 import { volume } from '../structure/cell.js';
 import type { Structure } from '../structure/structure.js';
+import { calibration, type CalibrationRecord } from './calibration.js';
 import { makeDataset, type DatasetOptions, type TrainingRecord } from './dataset.js';
 import { evaluatePotential, type MetricsRecord } from './metrics.js';
 
@@ -88,16 +89,11 @@ export interface GPFitOptions {
   validation?: readonly Structure[];
 }
 
+/** Calibration of a GP's predicted uncertainties on labelled records. */
 export interface GPCalibration {
-  /** Force components compared. */
-  n: number;
-  /** Fraction of |F_pred - F_ref| <= 1 sigma and <= 2 sigma (sigma = predicted std of that component). */
-  forceWithin1: number;
-  forceWithin2: number;
-  /** RMS of the predicted force std and RMSE of the force error (eV/Å). */
-  forceStdRms: number;
-  forceRmse: number;
-  /** Same for energies (per structure). */
+  /** Force components: fraction within 1 and 2 sigma, sigma-error rank correlation (calibration.ts). */
+  forces: CalibrationRecord;
+  /** Fraction of total-energy errors within 1 and 2 predicted sigma (null without energy labels). */
   energyWithin1: number | null;
   energyWithin2: number | null;
 }
@@ -598,20 +594,21 @@ export function selectSparse(U: Float64Array, size: number, count: number, metho
   return keys.slice(0, c).map((k) => k.i).sort((a, b) => a - b);
 }
 
-/** Fraction of force (and energy) errors within 1 and 2 predicted sigma. */
+/**
+ * Predicted std (`compute(..., {uncertainty: true})`, i.e. including the noise unless the model
+ * says otherwise) against actual errors: force components through `calibration` (within 1 and 2
+ * sigma, Spearman rank correlation of sigma and |error|), energies within 1 and 2 sigma.
+ */
 export function gpCalibration(pot: GPPotential, records: readonly TrainingRecord[]): GPCalibration {
-  let n = 0, w1 = 0, w2 = 0, sq = 0, sd = 0, ne = 0, e1 = 0, e2 = 0;
+  const errors: number[] = [], sigmas: number[] = [];
+  let ne = 0, e1 = 0, e2 = 0;
   for (const r of records) {
     const res = pot.compute(r.structure, { forces: r.forces !== undefined, uncertainty: true });
     const u = res.uncertainty!;
     if (r.forces && res.forces && u.forceStd) {
       for (let k = 0; k < r.forces.length; k++) {
-        const e = Math.abs(res.forces[k]! - r.forces[k]!), s = u.forceStd[k]!;
-        n++;
-        if (e <= s) w1++;
-        if (e <= 2 * s) w2++;
-        sq += e * e;
-        sd += s * s;
+        errors.push(res.forces[k]! - r.forces[k]!);
+        sigmas.push(u.forceStd[k]!);
       }
     }
     if (r.energy !== undefined && u.energyStd !== undefined) {
@@ -621,15 +618,7 @@ export function gpCalibration(pot: GPPotential, records: readonly TrainingRecord
       if (e <= 2 * u.energyStd) e2++;
     }
   }
-  return {
-    n,
-    forceWithin1: n ? w1 / n : NaN,
-    forceWithin2: n ? w2 / n : NaN,
-    forceStdRms: n ? Math.sqrt(sd / n) : NaN,
-    forceRmse: n ? Math.sqrt(sq / n) : NaN,
-    energyWithin1: ne ? e1 / ne : null,
-    energyWithin2: ne ? e2 / ne : null,
-  };
+  return { forces: calibration(errors, sigmas), energyWithin1: ne ? e1 / ne : null, energyWithin2: ne ? e2 / ne : null };
 }
 
 /** The basis (scaling + sparse points) for records: features, scaling, per-species selection. */
