@@ -6,6 +6,7 @@ import { runConformance } from '../potentials/conformance.js';
 import type { Potential } from '../potentials/potential.js';
 import { randomStructure } from '../structure/random.js';
 import { Rng } from '../core/rng.js';
+import { buildNeighborList } from '../neighbors/build.js';
 import { ParameterError, ValidationError } from '../core/errors.js';
 
 const desc = new BodyOrderDescriptor({ species: [14, 32], cutoff: 4.2, maxBodyOrder: 3, nMax: 4, nMax3: 3, lMax3: 2 });
@@ -186,6 +187,18 @@ test('fromJSON names the bad field; the constructor rejects bad sizes and values
   assert.throws(() => new NNPotential({ descriptor: desc, hidden: [4], activation: 'tanh', parameters: [1, 2, 3] }), ParameterError);
   assert.throws(() => new MLP([3, 2, 2], 'tanh'), /output layer/);
   assert.throws(() => new MLP([3, 2, 1], 'relu' as Activation), /activation/);
+});
+
+test('a caller-owned neighbour list with skin and output buffers give the same result as a fresh list', () => {
+  const pot = randomModel(11, 'silu');
+  const s = sige(12);
+  const a = pot.compute(s, { forces: true, stress: true, energies: true });
+  const out = { forces: new Float64Array(3 * s.length).fill(7), stress: new Float64Array(6).fill(7), energies: new Float64Array(s.length).fill(7) };
+  const b = pot.compute(s, { forces: true, stress: true, energies: true }, { neighbors: buildNeighborList(s, desc.cutoff, { skin: 0.8 }), out });
+  assert.ok(Math.abs(a.energy - b.energy) < 1e-12 * Math.abs(a.energy));
+  assert.ok(relErr(b.forces!, a.forces!) < 1e-12 && relErr(b.stress!, a.stress!) < 1e-12 && relErr(b.energies!, a.energies!) < 1e-12);
+  assert.equal(b.forces, out.forces);
+  assert.throws(() => pot.compute(s, { forces: true }, { neighbors: buildNeighborList(s, 3.0) }), /shorter than/);
 });
 
 test('an element outside the descriptor species is rejected naming the atom', () => {
