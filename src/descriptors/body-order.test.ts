@@ -287,6 +287,9 @@ test('body-order computeGradient equals the per-feature derivatives contracted w
       const g = new Float64Array(3 * pairCount(nl)).fill(NaN), e = new Float64Array(n), f = new Float64Array(n * size);
       d.computeGradient(s, nl, { weights: w }, { pairGradients: g, energies: e, features: f });
       assert.ok(maxScaledDiff(ref.f, f) < 1e-13, `${label}: features differ by ${maxScaledDiff(ref.f, f)}`);
+      const fOnly = new Float64Array(n * size);
+      d.compute(s, nl, fOnly);
+      assert.ok(maxScaledDiff(ref.f, fOnly) < 1e-13, `${label}: compute() features differ by ${maxScaledDiff(ref.f, fOnly)}`);
       assert.ok(maxScaledDiff(ref.e, e) < 1e-12, `${label}: energies differ by ${maxScaledDiff(ref.e, e)}`);
       assert.ok(maxScaledDiff(ref.g, g) < 1e-12, `${label}: pair gradients differ by ${maxScaledDiff(ref.g, g)} (${d.featureLabel(size - 1)})`);
       const ns = d.species.length;

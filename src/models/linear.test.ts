@@ -156,3 +156,19 @@ test('repeated calls with caller buffers reuse scratch and give identical result
   assert.equal(r3.energy, e1);
   assert.deepEqual(Array.from(r3.forces!), Array.from(f1));
 });
+
+test('forces and stress go through computeGradient (never the per-feature derivatives) when the descriptor has it', () => {
+  let grad = 0, deriv = 0;
+  const spy: Descriptor = {
+    name: desc.name, cutoff: desc.cutoff, species: desc.species, size: desc.size, toJSON: () => desc.toJSON(),
+    compute: (s, nl, out) => desc.compute(s, nl, out),
+    computeWithDerivatives: (s, nl, out) => { deriv++; desc.computeWithDerivatives(s, nl, out); },
+    computeGradient: (s, nl, w, out) => { grad++; desc.computeGradient(s, nl, w, out); },
+  };
+  const pot = new LinearPotential({ descriptor: spy, coefficients: randomModel(31).coefficients, e0: [-4.1, -3.7] });
+  const ref = randomModel(31).compute(sige(32), { forces: true, stress: true });
+  const r = pot.compute(sige(32), { forces: true, stress: true });
+  assert.equal(grad, 1);
+  assert.equal(deriv, 0);
+  assert.deepEqual(Array.from(r.forces!), Array.from(ref.forces!));
+});
