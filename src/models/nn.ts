@@ -34,7 +34,8 @@
  *   Rzbar^{l-1} = f'(z^{l-1}) Rabar
  *
  * (`MLP.paramGradient`). The per-atom adjoint v_i comes from the force adjoints u_j = dL/dF_j by
- * the transpose of the pair assembly (`pairAdjoint`): v_i = sum_{p=(i->j)} sum_a D[p]_a (u_i,a - u_j,a).
+ * the transpose of the pair assembly (`pairAdjoint`): v_i = sum_{p=(i->j)} sum_a D[p]_a (u_i,a - u_j,a)
+ * (plus sum_a D[p]_a sum_b d_p,b w_ba for virial adjoints w = dL/dW when stress is fitted).
  *
  * Parameters are one flat Float64Array: species block s (length `MLP.count`) holds, for each layer
  * l = 1..L in turn, W^l (row-major, n_l x n_{l-1}) then b^l (n_l).
@@ -402,18 +403,45 @@ export function pairForces(
 }
 
 /**
- * The transpose of the force assembly of `pairForces`: given force adjoints u (3N, u_j = dL/dF_j),
- * v_i = dL/dg_i = sum_{p=(i->j)} sum_a D[p]_a (u_i,a - u_j,a), written into v (N x size).
+ * The transpose of the assembly of `pairForces`: given force adjoints u (3N, u_j = dL/dF_j) and,
+ * optionally, virial adjoints w (Voigt 6, w_v = dL/dW_v), v_i = dL/dg_i (N x size) is
+ *
+ *   v_i = sum_{p=(i->j)} sum_b D[p]_b c_b,   c_b = (u_i,b - u_j,b) + sum_a d_p,a w_ab
+ *
+ * with w_ab the Voigt entries as `pairForces` writes them (W_xx = d_x gp_x, W_yz = d_y gp_z,
+ * W_xz = d_x gp_z, W_xy = d_x gp_y): c_x += w_xx d_x, c_y += w_yy d_y + w_xy d_x,
+ * c_z += w_zz d_z + w_yz d_y + w_xz d_x.
  */
-export function pairAdjoint(u: Float64Array, deriv: Float64Array, size: number, nl: PairTopology, v: Float64Array): void {
+export function pairAdjoint(
+  u: Float64Array | null,
+  deriv: Float64Array,
+  size: number,
+  nl: PairTopology,
+  v: Float64Array,
+  virial?: { positions: Float64Array; shifts: Float64Array; adjoint: Float64Array },
+): void {
   const { n, offsets, neighbors } = nl;
   v.fill(0, 0, n * size);
+  const x = virial?.positions, sh = virial?.shifts, w = virial?.adjoint;
   for (let i = 0; i < n; i++) {
     const vi = i * size;
-    const ux = u[3 * i]!, uy = u[3 * i + 1]!, uz = u[3 * i + 2]!;
+    const ux = u ? u[3 * i]! : 0, uy = u ? u[3 * i + 1]! : 0, uz = u ? u[3 * i + 2]! : 0;
     for (let p = offsets[i]!; p < offsets[i + 1]!; p++) {
       const j = neighbors[p]!;
-      const cx = ux - u[3 * j]!, cy = uy - u[3 * j + 1]!, cz = uz - u[3 * j + 2]!;
+      let cx = 0, cy = 0, cz = 0;
+      if (u) {
+        cx = ux - u[3 * j]!;
+        cy = uy - u[3 * j + 1]!;
+        cz = uz - u[3 * j + 2]!;
+      }
+      if (w && x && sh) {
+        const dx = x[3 * j]! + sh[3 * p]! - x[3 * i]!;
+        const dy = x[3 * j + 1]! + sh[3 * p + 1]! - x[3 * i + 1]!;
+        const dz = x[3 * j + 2]! + sh[3 * p + 2]! - x[3 * i + 2]!;
+        cx += w[0]! * dx;
+        cy += w[1]! * dy + w[5]! * dx;
+        cz += w[2]! * dz + w[3]! * dy + w[4]! * dx;
+      }
       const base = p * 3 * size;
       for (let k = 0; k < size; k++) v[vi + k] += cx * deriv[base + k]! + cy * deriv[base + size + k]! + cz * deriv[base + 2 * size + k]!;
     }

@@ -1,8 +1,8 @@
 /**
  * Training neural-network potentials (`models/nn.ts`) on the force-matching loss
  *
- *   L(theta, b) = sum_k [ w_E (E_theta(R_k) - E_ref,k - b)^2 + (w_F / N_k) sum_{i,a} (F_theta,ia - F_ref,ia)^2 ]
- *                 + lambda |W|^2
+ *   L(theta, b) = sum_k [ w_E (E_theta(R_k) - E_ref,k - b)^2 + (w_F / N_k) sum_{i,a} (F_theta,ia - F_ref,ia)^2
+ *                        + w_S sum_{v=1..6} (sigma_theta,v - sigma_ref,v)^2 ]  +  lambda |W|^2
  *
  * with Adam (mini-batches of frames, learning-rate schedule) or L-BFGS (full batch), early stopping
  * on a validation split with the best-validation parameters restored, all seeded.
@@ -20,7 +20,9 @@
  *   would pull the energy zero towards 0 by an amount that depends on lambda.
  * - Gradient (`NNLoss.evaluate`): per frame, forward pass (eps_i, input gradients g_i), forces by
  *   `pairForces`; adjoints dL/deps_i = 2 w_E r_E (/ N_k^2 per atom), u_j = dL/dF_j =
- *   (2 w_F / N_k)(F_j - F_ref,j); v_i = dL/dg_i by `pairAdjoint`; then `MLP.paramGradient` adds
+ *   (2 w_F / N_k)(F_j - F_ref,j); with stress, w_v = dL/dW_v = 2 w_S (sigma_v - sigma_ref,v) / V
+ *   (sigma = W / V, Voigt, off-diagonals once as in fitLinear); v_i = dL/dg_i by `pairAdjoint`
+ *   (forces and virial); then `MLP.paramGradient` adds
  *   (dL/deps_i) d eps_i/dtheta + d(g_i . v_i)/dtheta (the R-op pass). Checked against central
  *   finite differences in nn-fit.test.ts.
  * - Mini-batch loss: (K / |batch|) x (data loss of the batch) + penalty, an unbiased estimate of L.
@@ -39,12 +41,12 @@
  * |-------------------|---------------------------------------------------------|
  * | theta             | theta[0 .. P) (network parameters, P = ns x MLP.count)   |
  * | e0_z / E_shift    | theta[P + s] ('per-element') / theta[P] ('global')       |
- * | w_E, w_F          | weights.energy, weights.forces                            |
+ * | w_E, w_F, w_S     | weights.energy, weights.forces, weights.stress            |
  * | lambda            | lambda                                                    |
  * | N_k               | frame.n                                                   |
  * | x_i, Dx[p]        | frame.x, frame.dx                                         |
  * | g_i, v_i          | work.g, work.v                                            |
- * | u_j               | work.u                                                    |
+ * | u_j, w_v          | work.u, work.w                                            |
  * | m (L-BFGS)        | lbfgsMemory                                               |
  * | beta1, beta2, eps | adam.beta1, adam.beta2, adam.epsilon                      |
  */
@@ -57,6 +59,7 @@ import { MLP, NNPotential, pairAdjoint, pairForces, type Activation, type PairTo
 import { assertNoOverlap } from '../neighbors/checked.js';
 import { buildNeighborList } from '../neighbors/build.js';
 import { pairCount } from '../neighbors/neighbor-list.js';
+import { volume } from '../structure/cell.js';
 import type { Structure } from '../structure/structure.js';
 import { makeDataset, trainTestSplit, type DatasetOptions, type TrainingRecord } from './dataset.js';
 import type { OffsetMode } from './linear-fit.js';
@@ -76,8 +79,15 @@ export interface NNFrame {
   /** Per-pair derivatives of x (pairs x 3 x size), or null when forces are not fitted. */
   dx: Float64Array | null;
   topo: PairTopology;
+  /** Positions and per-pair Cartesian shifts (for the virial). */
+  positions: Float64Array;
+  shifts: Float64Array;
+  /** Cell volume (Å^3; 0 when not periodic in all three directions). */
+  volume: number;
   energy?: number;
   forces?: Float64Array;
+  /** Voigt stress label (eV/Å^3). */
+  stress?: Float64Array;
 }
 
 /** Per-species feature mean and standard deviation (ns x size each); std 1 for constant features. */
@@ -113,9 +123,11 @@ export function prepareNNFrames(desc: Descriptor, records: readonly TrainingReco
     } else {
       desc.compute(s, nl, x);
     }
-    const f: NNFrame = { index: rec.index, n, sp, counts, x, dx, topo: { n, offsets: nl.offsets, neighbors: nl.neighbors } };
+    const periodic = s.pbc[0] && s.pbc[1] && s.pbc[2];
+    const f: NNFrame = { index: rec.index, n, sp, counts, x, dx, topo: { n, offsets: nl.offsets, neighbors: nl.neighbors }, positions: s.positions, shifts: nl.shifts, volume: periodic ? volume(s.cell) : 0 };
     if (rec.energy !== undefined) f.energy = rec.energy;
     if (rec.forces !== undefined) f.forces = rec.forces;
+    if (rec.stress !== undefined) f.stress = rec.stress;
     return f;
   });
   let sc = scaling;
@@ -164,7 +176,7 @@ export function prepareNNFrames(desc: Descriptor, records: readonly TrainingReco
 }
 
 export interface NNLossOptions {
-  weights: { energy: number; forces: number };
+  weights: { energy: number; forces: number; stress?: number };
   /** Ridge on the network weights (default 0). */
   lambda?: number;
   offset: OffsetMode;
@@ -192,6 +204,7 @@ export class NNLoss {
   readonly nParams: number;
   readonly wE: number;
   readonly wF: number;
+  readonly wS: number;
   readonly lambda: number;
   readonly perAtom: boolean;
   readonly offset: OffsetMode;
@@ -201,6 +214,8 @@ export class NNLoss {
   private v = new Float64Array(0);
   private u = new Float64Array(0);
   private F = new Float64Array(0);
+  private readonly W = new Float64Array(6);
+  private readonly w = new Float64Array(6);
   /** Hidden activations of every atom of the current frame (saved by the forward pass for the gradient pass). */
   private act = new Float64Array(0);
 
@@ -210,6 +225,7 @@ export class NNLoss {
     this.nNet = ns * net.count;
     this.wE = o.weights.energy;
     this.wF = o.weights.forces;
+    this.wS = o.weights.stress ?? 0;
     this.lambda = o.lambda ?? 0;
     this.perAtom = o.energyPerAtom ?? false;
     this.offset = o.offset;
@@ -242,12 +258,12 @@ export class NNLoss {
     }
   }
 
-  /** Model energy and (when the frame has derivatives and `wantForces`) forces of one frame into this.F. */
-  private frameForward(theta: Float64Array, f: NNFrame, wantForces: boolean, saveAct: boolean): number {
+  /** Model energy and (when the frame has derivatives) forces into this.F and virial into this.W, as asked. */
+  private frameForward(theta: Float64Array, f: NNFrame, wantForces: boolean, wantVirial: boolean, saveAct: boolean): number {
     const net = this.net, size = net.inputSize, P = this.nNet;
     this.ensure(f.n, size);
     let E = this.offset === 'global' && this.nOff === 1 ? theta[P]! : 0;
-    const doF = wantForces && f.dx !== null;
+    const doF = (wantForces || wantVirial) && f.dx !== null;
     for (let i = 0; i < f.n; i++) {
       const s = f.sp[i]!;
       const o = s * net.count;
@@ -260,7 +276,8 @@ export class NNLoss {
     }
     if (doF) {
       this.F.fill(0, 0, 3 * f.n);
-      pairForces(this.g, f.dx!, size, f.topo, this.F);
+      this.W.fill(0);
+      pairForces(this.g, f.dx!, size, f.topo, wantForces ? this.F : undefined, wantVirial ? { positions: f.positions, shifts: f.shifts, out: this.W } : undefined);
     }
     return E;
   }
@@ -278,8 +295,9 @@ export class NNLoss {
       const f = frames[batch ? batch[q]! : q]!;
       const useE = this.wE > 0 && f.energy !== undefined;
       const useF = this.wF > 0 && f.forces !== undefined && f.dx !== null;
-      if (!useE && !useF) continue;
-      const E = this.frameForward(theta, f, useF, grad !== null);
+      const useS = this.wS > 0 && f.stress !== undefined && f.dx !== null && f.volume > 0;
+      if (!useE && !useF && !useS) continue;
+      const E = this.frameForward(theta, f, useF, useS, grad !== null);
       let dEps = 0;
       if (useE) {
         const r = E - f.energy!;
@@ -296,13 +314,22 @@ export class NNLoss {
           u[k] = 2 * wf * d * scale;
         }
       }
+      if (useS) {
+        const V = f.volume;
+        for (let q = 0; q < 6; q++) {
+          const d = this.W[q]! / V - f.stress![q]!;
+          data += this.wS * d * d;
+          this.w[q] = ((2 * this.wS * d) / V) * scale;
+        }
+      }
       if (!grad) continue;
-      if (useF) pairAdjoint(this.u, f.dx!, size, f.topo, this.v);
+      const useD = useF || useS;
+      if (useD) pairAdjoint(useF ? this.u : null, f.dx!, size, f.topo, this.v, useS ? { positions: f.positions, shifts: f.shifts, adjoint: this.w } : undefined);
       for (let i = 0; i < f.n; i++) {
         const s = f.sp[i]!;
         const o = s * net.count;
         net.restoreActivations(this.act, i * net.activationSize);
-        net.paramGradient(theta, o, f.x, i * size, dEps, useF ? this.v : null, i * size, grad, o);
+        net.paramGradient(theta, o, f.x, i * size, dEps, useD ? this.v : null, i * size, grad, o);
         if (useE && this.nOff === this.ns && this.offset === 'per-element') grad[P + s] += dEps;
       }
       if (useE && this.nOff === 1 && this.offset === 'global') grad[P] += dEps;
@@ -330,7 +357,8 @@ export interface NNFitOptions {
   hidden?: readonly number[];
   /** Default 'silu' (held-out forces on mlearn Si were better than with tanh: docs/nn.md). */
   activation?: Activation;
-  weights: { energy: number; forces: number };
+  /** w_E, w_F and w_S (stress, default 0: stress labels unused). */
+  weights: { energy: number; forces: number; stress?: number };
   /** Ridge on the network weights (default 0). */
   lambda?: number;
   /** Default 'per-element'. */
@@ -376,7 +404,7 @@ export interface NNFitReport {
   layers: number[];
   activation: Activation;
   nParameters: number;
-  weights: { energy: number; forces: number };
+  weights: { energy: number; forces: number; stress: number };
   lambda: number;
   energyPerAtom: boolean;
   offset: OffsetMode;
@@ -459,11 +487,11 @@ function dot(a: Float64Array, b: Float64Array): number {
 export function fitNN(frames: readonly Structure[], opts: NNFitOptions): NNFitResult {
   const t0 = Date.now();
   const desc = opts.descriptor;
-  const w = { energy: opts.weights.energy, forces: opts.weights.forces };
+  const w = { energy: opts.weights.energy, forces: opts.weights.forces, stress: opts.weights.stress ?? 0 };
   for (const [k, v] of Object.entries(w)) {
     if (!(v >= 0) || !Number.isFinite(v)) throw new ValidationError(`fitNN: weights.${k} must be a finite number >= 0, got ${v}`);
   }
-  if (w.energy === 0 && w.forces === 0) throw new ValidationError('fitNN: all loss weights are 0; nothing to fit');
+  if (w.energy === 0 && w.forces === 0 && w.stress === 0) throw new ValidationError('fitNN: all loss weights are 0; nothing to fit');
   const lambda = opts.lambda ?? 0;
   if (!(lambda >= 0) || !Number.isFinite(lambda)) throw new ValidationError(`fitNN: lambda must be a finite number >= 0, got ${lambda}`);
   const offset = opts.offset ?? 'per-element';
@@ -490,6 +518,7 @@ export function fitNN(frames: readonly Structure[], opts: NNFitOptions): NNFitRe
   const dsOpts: DatasetOptions = { require: { energy: w.energy > 0, forces: w.forces > 0 } };
   if (opts.labels) dsOpts.labels = opts.labels;
   const all = makeDataset(frames, dsOpts);
+  if (w.stress > 0 && !all.some((r) => r.stress)) throw new ValidationError(`fitNN: weights.stress is ${w.stress} but no frame has a stress label "${opts.labels?.stress ?? 'REF_stress'}"`);
   let trainRecs = all, valRecs: TrainingRecord[] = [];
   let validationIndices: number[] = [];
   if (opts.validation && opts.validation.length) {
@@ -505,7 +534,7 @@ export function fitNN(frames: readonly Structure[], opts: NNFitOptions): NNFitRe
     }
   }
 
-  const needD = w.forces > 0;
+  const needD = w.forces > 0 || w.stress > 0;
   const { frames: train, scaling } = prepareNNFrames(desc, trainRecs, needD);
   const val = valRecs.length ? prepareNNFrames(desc, valRecs, needD, scaling).frames : [];
   const tPrep = Date.now();
