@@ -21,7 +21,7 @@ import { ParameterError } from '../core/errors.js';
 import { atomicNumber } from '../core/elements.js';
 import { BodyOrderDescriptor, type BodyOrderOptions } from '../descriptors/body-order.js';
 import { parseCutoffFunction } from '../descriptors/cutoff.js';
-import { ChebyshevRadialBasis, parseRadialTransform, type RadialTransform } from '../descriptors/radial.js';
+import { parseRadialTransform, type RadialTransform } from '../descriptors/radial.js';
 import { readMlearnJson } from '../io/mlearn.js';
 import { enableNativeLinalg } from '../node/linalg-native.js';
 import { linalgBackendName } from '../core/linalg.js';
@@ -122,27 +122,9 @@ export function planFromConfig(cfg: unknown, configDir: string, env: Readonly<Re
   return plan;
 }
 
-/**
- * A body-order descriptor whose radial basis uses a distance transform (`radial.ts`). Stand-in until
- * `BodyOrderDescriptor` takes a `radialTransform` option itself (its JSON must then carry it).
- */
-export class TransformedBodyOrder extends BodyOrderDescriptor {
-  readonly radialTransform: RadialTransform;
-  constructor(o: BodyOrderOptions, t: RadialTransform) {
-    super(o);
-    this.radialTransform = parseRadialTransform(t);
-    (this as unknown as { radial: ChebyshevRadialBasis }).radial = new ChebyshevRadialBasis(this.radial.nMax, this.cutoff, this.rMin, this.cutoffFunction, this.radialTransform);
-  }
-  override toJSON(): { type: string; version: number; [k: string]: unknown } {
-    return { ...super.toJSON(), radialTransform: { ...this.radialTransform } };
-  }
-}
-
 /** The descriptor of a plan (species given). */
 export function planDescriptor(d: TrainPlan['descriptor'], species: number[]): BodyOrderDescriptor {
-  const { radialTransform, ...rest } = d;
-  const o: BodyOrderOptions = { ...rest, species };
-  return radialTransform && radialTransform.kind !== 'linear' ? new TransformedBodyOrder(o, radialTransform) : new BodyOrderDescriptor(o);
+  return new BodyOrderDescriptor({ ...d, species });
 }
 
 /** Species (sorted atomic numbers) present in the frames. */

@@ -4,6 +4,7 @@
  * report, the label-key choice, and fitted models as potentials (alone and in a sum).
  */
 import { test } from 'node:test';
+import type { LinearFitReport } from '../training/linear-fit.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,8 +74,12 @@ test('config errors name the key path, the file and the line', () => {
     assert.match(m, /unknown key "fit\.wieghts" \(.*bad\.yaml line 10\); did you mean "weights"\?/);
     return true;
   });
-  const gp = config('gp.yaml', `data: {train: data/train.extxyz}\nmodel:\n  type: gp\n  descriptor: {type: acsf, cutoff: 4}\n`);
-  assert.throws(() => loadTrainConfig(gp), /key "model\.type" \(.*gp\.yaml line 3\) is "gp"; mlpot train fits: linear \("gp" is planned/);
+  const gp = config('gp.yaml', `data: {train: data/train.extxyz}\nmodel:\n  type: gaussian\n  descriptor: {type: acsf, cutoff: 4}\n`);
+  assert.throws(() => loadTrainConfig(gp), /key "model\.type" \(.*gp\.yaml line 3\) is "gaussian"; mlpot train fits: linear, gp, nn, committee/);
+  const wrongBlock = config('nnblock.yaml', `data: {train: data/train.extxyz}\nmodel:\n  type: gp\n  descriptor: {type: acsf, cutoff: 4}\n  nn: {epochs: 3}\n`);
+  assert.throws(() => loadTrainConfig(wrongBlock), /key "model\.nn" \(.*nnblock\.yaml line 5\) does not apply to model type "gp"/);
+  const lin = config('lincom.yaml', `data: {train: data/train.extxyz}\nmodel:\n  type: committee\n  descriptor: {type: acsf, cutoff: 4}\n  committee: {resample: none}\n`);
+  assert.throws(() => loadTrainConfig(lin), /linear members would be identical/);
   const foreign = config('foreign.yaml', `data: {train: data/train.extxyz}\nmodel:\n  descriptor:\n    type: body-order\n    cutoff: 4\n    n_radial: 6\n`);
   assert.throws(() => loadTrainConfig(foreign), /key "model\.descriptor\.n_radial" \(.*foreign\.yaml line 6\) does not apply to descriptor type "body-order"/);
   const both = config('both.yaml', `data: {train: data/train.extxyz}\nmodel: {descriptor: {type: acsf, cutoff: 4}}\nfit: {lambda: 1.0e-8, lambdas: [1.0e-8]}\n`);
@@ -116,10 +121,12 @@ test('train fits SW silicon: model file, report.json/md and well-formed SVGs; he
   assert.ok(rep.metrics.test!.force_rmse! < 0.05, `test force RMSE ${rep.metrics.test!.force_rmse}`);
   assert.ok(rep.metrics.test!.energy_rmse! < 0.01, `test energy RMSE ${rep.metrics.test!.energy_rmse} eV/atom`);
   assert.equal(rep.metrics.cv!.folds, 3);
-  assert.equal(rep.fit.lambdaPath.length, 3);
+  const fit = rep.fit as LinearFitReport;
+  assert.equal(rep.model_type, 'linear');
+  assert.equal(fit.lambdaPath.length, 3);
   // the saved model (rebuilt from its JSON) reproduces the fit's own train metrics
   for (const k of ['energy_mae', 'energy_rmse', 'force_mae', 'force_rmse'] as const) {
-    assert.ok(Math.abs(rep.metrics.train[k]! - rep.fit.metrics.train[k]!) <= 1e-9 * rep.fit.metrics.train[k]!, k);
+    assert.ok(Math.abs(rep.metrics.train[k]! - fit.metrics.train[k]!) <= 1e-9 * fit.metrics.train[k]!, k);
   }
   assert.ok(rep.fit_time_s > 0 && rep.total_time_s >= rep.fit_time_s);
   assert.equal(rep.config.seed, 3);
@@ -155,7 +162,8 @@ test('w_E = 0: the report says energies are known only up to a constant, energy 
   const p = config('fonly.yaml', `data: {train: data/train.extxyz}\nmodel:\n${DESCRIPTOR}\nfit:\n  weights: {energy: 0, forces: 1}\n  lambda: 1.0e-8\n`);
   const res = await runTrainJob(loadTrainConfig(p), { print: false, progress: false });
   const rep = JSON.parse(readFileSync(join(res.reportDir, 'report.json'), 'utf8')) as TrainReport;
-  assert.equal(rep.fit.offsetDetermined, false);
+  assert.equal((rep.fit as LinearFitReport).offsetDetermined, false);
+  assert.equal(rep.fit_summary.offsetDetermined, false);
   assert.equal(rep.metrics.train.energy_offset_removed, true);
   // energies from forces alone: the offset-free error is small against the spread of E/N in the data
   const epa = trainFrames.map((s) => (s.info['REF_energy'] as number) / s.length);

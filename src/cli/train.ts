@@ -32,13 +32,19 @@ import { atomicNumber, symbolOf } from '../core/elements.js';
 import { MlpotError, ValidationError } from '../core/errors.js';
 import { ACSF, type ACSFStandardOptions } from '../descriptors/acsf.js';
 import { BodyOrderDescriptor, type BodyOrderOptions } from '../descriptors/body-order.js';
-import type { Descriptor, DescriptorDerivatives } from '../descriptors/descriptor.js';
+import type { Descriptor, DescriptorDerivatives, DescriptorGradientOutput, DescriptorWeights } from '../descriptors/descriptor.js';
+import { parseRadialTransform } from '../descriptors/radial.js';
 import type { LabelKeys } from '../io/labels.js';
 import { modelFromJSON, type FittedModel } from '../models/registry.js';
 import type { NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
 import { makeDataset, trainTestSplit, type TrainingRecord } from '../training/dataset.js';
 import { fitLinear, type LinearFitOptions, type LinearFitReport, type OffsetMode } from '../training/linear-fit.js';
+import { fitGP, type GPFitOptions, type GPFitReport } from '../training/gp-fit.js';
+import { fitNN, type EpochRecord, type NNFitOptions, type NNFitReport } from '../training/nn-fit.js';
+import { fitCommittee, fitLinearCommittee, type CommitteeFitOptions } from '../training/committee-fit.js';
+import { calibration, calibrationSVG, type CalibrationRecord } from '../training/calibration.js';
+import type { KernelSpec } from '../models/kernels.js';
 import { computeMetrics, type MetricSample, type MetricsRecord } from '../training/metrics.js';
 import { histogramSVG, paritySVG } from '../training/plots.js';
 import { readStructures } from '../node/files.js';
@@ -70,6 +76,8 @@ export interface DescriptorConfig {
   l_max3?: number;
   n_max4?: number;
   l_max4?: number;
+  /** Distance transform of the radial basis (descriptors/radial.ts). */
+  radial_transform?: { kind: 'linear' | 'agnesi' | 'inverse-power'; r0?: number; p?: number; q?: number };
   // acsf (ACSF.standard)
   n_radial?: number;
   n_angular?: number;
@@ -80,7 +88,14 @@ export interface DescriptorConfig {
 export interface TrainConfig {
   seed: number;
   data: { train: DataSourceConfig; test?: DataSourceConfig; test_fraction?: number };
-  model: { type: 'linear'; descriptor: DescriptorConfig; offset: OffsetMode };
+  model: {
+    type: ModelType;
+    descriptor: DescriptorConfig;
+    offset: OffsetMode;
+    gp?: GPConfig;
+    nn?: NNConfig;
+    committee?: CommitteeConfig;
+  };
   fit: {
     weights: { energy: number; forces: number; stress: number };
     energy_per_atom: boolean;
@@ -92,10 +107,52 @@ export interface TrainConfig {
   output: { model?: string; report?: string };
 }
 
-/** Model types `mlpot train` fits now (others are rejected with a clear error). */
-export const TRAINABLE_MODEL_TYPES = ['linear'] as const;
+/** Model types `mlpot train` fits. */
+export const TRAINABLE_MODEL_TYPES = ['linear', 'gp', 'nn', 'committee'] as const;
+export type ModelType = (typeof TRAINABLE_MODEL_TYPES)[number];
 
-const BODY_ORDER_KEYS = ['max_body_order', 'n_max', 'n_max3', 'l_max3', 'n_max4', 'l_max4'] as const;
+/** model.gp: sparse Gaussian process (training/gp-fit.ts). */
+export interface GPConfig {
+  kernel: 'dot' | 'se';
+  /** dot: exponent zeta (default 2); se: length scale in scaled-feature units (default 1). */
+  zeta?: number;
+  length_scale?: number;
+  /** Candidate zetas / length scales; the largest optimised evidence wins. */
+  shapes?: number[];
+  /** Sparse environments per element (default 200) and their selection (default cur). */
+  sparse: number;
+  selection: 'cur' | 'fps' | 'random' | 'all';
+  scaling: 'std' | 'none';
+  /** Starting noise levels: eV/atom, eV/Å, eV/Å^3. */
+  noise?: { energy?: number; forces?: number; stress?: number };
+  /** Optimise signal variance and noise levels by the evidence (default true). */
+  optimize: boolean;
+}
+
+/** model.nn: Behler-Parrinello network (training/nn-fit.ts). */
+export interface NNConfig {
+  hidden: number[];
+  activation: 'tanh' | 'silu' | 'softplus';
+  optimizer: 'adam' | 'lbfgs';
+  epochs: number;
+  batch_size: number;
+  learning_rate?: number;
+  schedule: 'constant' | 'exponential' | 'cosine';
+  /** exponential: factor per epoch; cosine: final lr / lr0. */
+  decay?: number;
+  validation_fraction?: number;
+  patience: number;
+}
+
+/** model.committee: K members of type `member` on resampled frames (training/committee-fit.ts). */
+export interface CommitteeConfig {
+  members: number;
+  member: 'linear' | 'gp' | 'nn';
+  resample: 'bootstrap' | 'subsample' | 'none';
+  fraction?: number;
+}
+
+const BODY_ORDER_KEYS = ['max_body_order', 'n_max', 'n_max3', 'l_max3', 'n_max4', 'l_max4', 'radial_transform'] as const;
 const ACSF_KEYS = ['n_radial', 'n_angular', 'zetas', 'angular_kind'] as const;
 
 const LABELS_SCHEMA = {
@@ -152,6 +209,17 @@ export const TRAIN_SCHEMA = {
             l_max3: { type: 'integer', minimum: 0, maximum: 3 },
             n_max4: { type: 'integer', minimum: 0 },
             l_max4: { type: 'integer', minimum: 0, maximum: 3 },
+            radial_transform: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['kind'],
+              properties: {
+                kind: { type: 'string', enum: ['linear', 'agnesi', 'inverse-power'] },
+                r0: { type: 'number', exclusiveMinimum: 0 },
+                p: { type: 'number', exclusiveMinimum: 0 },
+                q: { type: 'number', exclusiveMinimum: 0 },
+              },
+            },
             n_radial: posInt,
             n_angular: { type: 'integer', minimum: 0 },
             zetas: { type: 'array', minItems: 1, items: { type: 'number', minimum: 1 } },
@@ -159,6 +227,54 @@ export const TRAIN_SCHEMA = {
           },
         },
         offset: { type: 'string', enum: ['per-element', 'global', 'none'], default: 'per-element' },
+        gp: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            kernel: { type: 'string', enum: ['dot', 'se'], default: 'dot' },
+            zeta: { type: 'number', minimum: 1 },
+            length_scale: { type: 'number', exclusiveMinimum: 0 },
+            shapes: { type: 'array', minItems: 1, items: { type: 'number', exclusiveMinimum: 0 } },
+            sparse: { type: 'integer', minimum: 1, default: 200 },
+            selection: { type: 'string', enum: ['cur', 'fps', 'random', 'all'], default: 'cur' },
+            scaling: { type: 'string', enum: ['std', 'none'], default: 'std' },
+            noise: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { energy: { type: 'number', exclusiveMinimum: 0 }, forces: { type: 'number', exclusiveMinimum: 0 }, stress: { type: 'number', exclusiveMinimum: 0 } },
+            },
+            optimize: { type: 'boolean', default: true },
+          },
+        },
+        nn: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            hidden: { type: 'array', items: posInt, default: [32, 32] },
+            activation: { type: 'string', enum: ['tanh', 'silu', 'softplus'], default: 'silu' },
+            optimizer: { type: 'string', enum: ['adam', 'lbfgs'], default: 'adam' },
+            epochs: { type: 'integer', minimum: 1, default: 200 },
+            batch_size: { type: 'integer', minimum: 1, default: 8 },
+            learning_rate: { type: 'number', exclusiveMinimum: 0 },
+            schedule: { type: 'string', enum: ['constant', 'exponential', 'cosine'], default: 'exponential' },
+            decay: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+            validation_fraction: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+            patience: { type: 'integer', minimum: 1, default: 20 },
+          },
+        },
+        committee: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            members: { type: 'integer', minimum: 2, default: 8 },
+            member: { type: 'string', enum: ['linear', 'gp', 'nn'], default: 'linear' },
+            resample: { type: 'string', enum: ['bootstrap', 'subsample', 'none'], default: 'bootstrap' },
+            fraction: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+          },
+        },
       },
     },
     fit: {
@@ -344,6 +460,9 @@ export function loadTrainConfig(file: string, flags: TrainFlags = {}, env: Recor
   } else if (flags.data !== undefined && data === undefined) {
     raw['data'] = { train: { path: resolve(flags.data) } };
   }
+  // model blocks the user wrote (ajv fills in defaults for the others)
+  const rawModel = raw['model'];
+  const givenModelKeys = new Set(rawModel && typeof rawModel === 'object' && !Array.isArray(rawModel) ? Object.keys(rawModel) : []);
   const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: true, allowUnionTypes: true });
   const validate = ajv.compile(TRAIN_SCHEMA);
   if (!validate(raw)) {
@@ -353,9 +472,20 @@ export function loadTrainConfig(file: string, flags: TrainFlags = {}, env: Recor
   const c = raw as unknown as TrainConfig;
   const type = c.model.type as string;
   if (!(TRAINABLE_MODEL_TYPES as readonly string[]).includes(type)) {
-    const later = ['gp', 'nn', 'committee'].includes(type) ? ` ("${type}" is planned but not available in this version)` : '';
-    throw new ConfigError(`key "model.type"${at(src, ['model', 'type'])} is "${type}"; mlpot train fits: ${TRAINABLE_MODEL_TYPES.join(', ')}${later}`);
+    throw new ConfigError(`key "model.type"${at(src, ['model', 'type'])} is "${type}"; mlpot train fits: ${TRAINABLE_MODEL_TYPES.join(', ')}`);
   }
+  const given = (k: string) => givenModelKeys.has(k);
+  const memberType = type === 'committee' ? c.model.committee!.member : type;
+  for (const k of ['gp', 'nn', 'committee'] as const) {
+    const applies = k === type || (k === memberType);
+    if (given(k) && !applies) throw new ConfigError(`key "model.${k}"${at(src, ['model', k])} does not apply to model type "${type}"${type === 'committee' ? ` with member "${memberType}"` : ''}`);
+  }
+  if (c.model.type === 'committee' && c.model.committee!.member === 'linear' && c.model.committee!.resample === 'none') {
+    throw new ConfigError(`key "model.committee.resample"${at(src, ['model', 'committee', 'resample'])} is "none": linear members would be identical (the fit is deterministic); use bootstrap or subsample`);
+  }
+  const g = c.model.gp!;
+  if (g.kernel === 'dot' && g.length_scale !== undefined) throw new ConfigError(`key "model.gp.length_scale"${at(src, ['model', 'gp', 'length_scale'])} applies to kernel "se", not "dot" (use zeta)`);
+  if (g.kernel === 'se' && g.zeta !== undefined) throw new ConfigError(`key "model.gp.zeta"${at(src, ['model', 'gp', 'zeta'])} applies to kernel "dot", not "se" (use length_scale)`);
   const dtype = c.model.descriptor.type;
   const foreign = dtype === 'body-order' ? ACSF_KEYS : BODY_ORDER_KEYS;
   for (const k of foreign) {
@@ -437,6 +567,7 @@ export function descriptorFromConfig(d: DescriptorConfig, frames: readonly Struc
       if (d.l_max3 !== undefined) o.lMax3 = d.l_max3;
       if (d.n_max4 !== undefined) o.nMax4 = d.n_max4;
       if (d.l_max4 !== undefined) o.lMax4 = d.l_max4;
+      if (d.radial_transform !== undefined) o.radialTransform = parseRadialTransform(d.radial_transform);
       return new BodyOrderDescriptor(o);
     }
     const o: ACSFStandardOptions = { species, cutoff: d.cutoff };
@@ -456,7 +587,17 @@ export function descriptorFromConfig(d: DescriptorConfig, frames: readonly Struc
 /** A descriptor that forwards to another and counts structures computed (drives the progress bar). */
 class CountingDescriptor implements Descriptor {
   calls = 0;
-  constructor(private readonly inner: Descriptor, private readonly tick: (calls: number) => void) {}
+  readonly computeGradient?: (s: Structure, nl: NeighborList, w: DescriptorWeights, out: DescriptorGradientOutput) => void;
+  constructor(private readonly inner: Descriptor, private readonly tick: (calls: number) => void) {
+    // forwarded only when the inner descriptor has it (models test for its presence)
+    if (inner.computeGradient) {
+      const g = inner.computeGradient.bind(inner);
+      this.computeGradient = (s, nl, w, out) => {
+        g(s, nl, w, out);
+        this.tick(++this.calls);
+      };
+    }
+  }
   get name(): string {
     return this.inner.name;
   }
@@ -509,11 +650,16 @@ export interface TrainReport {
   data: { [set: string]: { path: string; frames: number; atoms: number; labels: LabelKeys } };
   /** Metrics per set (train, holdout from test_fraction, test file) and the CV estimate. */
   metrics: { train: MetricsRecord; holdout?: MetricsRecord; test?: MetricsRecord; cv?: { folds: number; lambda: number; force_rmse: number | null; loss: number } };
-  /** Wall time of fitLinear (descriptor work, accumulation, CV, solve, train metrics), s. */
+  model_type: ModelType;
+  /** Wall time of the fit (descriptor work, accumulation or optimisation, CV, solve), s. */
   fit_time_s: number;
   /** Wall time of the whole job (reading, fitting, evaluating, writing), s. */
   total_time_s: number;
-  fit: LinearFitReport;
+  /** The fitter's own report (LinearFitReport, GPFitReport, NNFitReport, committee report). */
+  fit: unknown;
+  fit_summary: { frames: number; lambda?: number; lines: string[]; warnings: string[]; offsetDetermined: boolean };
+  /** Force-uncertainty calibration per set (models with an uncertainty). */
+  calibration?: { [set: string]: CalibrationRecord };
   notes: string[];
   config: TrainConfig;
 }
@@ -575,30 +721,20 @@ export async function runTrainJob(c: TrainConfig, opts: TrainJobOptions = {}): P
   const step = () => progress.update(++done, { stage });
   const desc = new CountingDescriptor(inner, step);
 
-  const fitOpts: LinearFitOptions = {
-    descriptor: desc,
-    weights: { ...c.fit.weights },
-    offset: c.model.offset,
-    energyPerAtom: c.fit.energy_per_atom,
-    labels: train.keys,
-    seed: c.seed,
-    folds: c.fit.folds,
-    cvMetric: c.fit.cv_metric,
-  };
-  if (c.fit.lambdas) fitOpts.lambdas = c.fit.lambdas;
-  else fitOpts.lambda = c.fit.lambda ?? 0;
-  let fitted;
+  let fitted: FitOutcome;
   try {
-    fitted = fitLinear(trainFrames, fitOpts);
+    fitted = fitModel(c, trainFrames, desc, train.keys, (st) => {
+      stage = st;
+      progress.update(done, { stage });
+    });
   } catch (e) {
     progress.stop();
     if (e instanceof MlpotError) throw new MlpotError(e.code, `data.train ${c.data.train.path}: ${e.message}`);
     throw e;
   }
-  const fit = fitted.report;
 
   // the saved model, rebuilt from its JSON: what we evaluate is exactly what is written
-  const json = fitted.potential.toJSON();
+  const json = fitted.json;
   json.training = {
     ...(json.training ?? {}),
     data: { train: c.data.train.path, test: c.data.test?.path ?? null, test_fraction: c.data.test_fraction ?? null, labels: train.keys },
@@ -613,10 +749,16 @@ export async function runTrainJob(c: TrainConfig, opts: TrainJobOptions = {}): P
   if (test) sets.push(predictSet('test', test.frames, test.keys, model, offsetDetermined, step, `data.test ${c.data.test!.path}`));
   progress.stop();
 
-  const chosen = fit.lambdaPath.find((p) => p.lambda === fit.lambda);
   const metrics: TrainReport['metrics'] = { train: sets[0]!.metrics };
   for (const s of sets.slice(1)) metrics[s.name as 'holdout' | 'test'] = s.metrics;
-  if (fit.cvFolds > 0 && chosen) metrics.cv = { folds: fit.cvFolds, lambda: chosen.lambda, force_rmse: chosen.cvForceRmse, loss: chosen.cvLoss };
+  if (fitted.cv) metrics.cv = fitted.cv;
+  const calibrationInfo: TrainReport['calibration'] = {};
+  for (const st of sets) {
+    if (!st.forceSigma) continue;
+    const err = new Float64Array(st.forcePred.length);
+    for (let k = 0; k < err.length; k++) err[k] = st.forcePred[k]! - st.forceRef[k]!;
+    calibrationInfo[st.name] = calibration(err, st.forceSigma);
+  }
 
   const dataInfo: TrainReport['data'] = {};
   for (const s of sets) {
@@ -633,9 +775,12 @@ export async function runTrainJob(c: TrainConfig, opts: TrainJobOptions = {}): P
     descriptor: { type: inner.name, size: inner.size, species: inner.species.map(symbolOf) },
     data: dataInfo,
     metrics,
-    fit_time_s: fit.fitTimeS,
+    model_type: c.model.type,
+    fit_time_s: fitted.fitTimeS,
     total_time_s: 0,
-    fit,
+    fit: fitted.report,
+    fit_summary: { frames: fitted.nFrames, lines: fitted.lines, warnings: fitted.warnings, offsetDetermined, ...(fitted.lambda !== undefined ? { lambda: fitted.lambda } : {}) },
+    ...(Object.keys(calibrationInfo).length ? { calibration: calibrationInfo } : {}),
     notes,
     config: c,
   };
@@ -645,6 +790,12 @@ export async function runTrainJob(c: TrainConfig, opts: TrainJobOptions = {}): P
   writeAtomic(modelPath, JSON.stringify(json) + '\n');
   mkdirSync(reportDir, { recursive: true });
   const plots = reportPlots(sets, offsetDetermined);
+  for (const st of sets) {
+    if (!st.forceSigma) continue;
+    const err = new Float64Array(st.forcePred.length);
+    for (let k = 0; k < err.length; k++) err[k] = st.forcePred[k]! - st.forceRef[k]!;
+    plots[`calibration-${st.name}.svg`] = calibrationSVG(err, st.forceSigma, `Force uncertainty calibration (${st.name})`);
+  }
   for (const [name, svg] of Object.entries(plots)) writeFileSync(join(reportDir, name), svg);
   report.total_time_s = (performance.now() - t0) / 1000;
   writeFileSync(join(reportDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
@@ -652,12 +803,15 @@ export async function runTrainJob(c: TrainConfig, opts: TrainJobOptions = {}): P
 
   if (print) {
     const out = process.stdout;
-    if (opts.json) out.write(JSON.stringify({ model: modelPath, report: reportDir, metrics, fit_time_s: fit.fitTimeS, lambda: fit.lambda, warnings: fit.warnings, notes }) + '\n');
+    if (opts.json) out.write(JSON.stringify({ model: modelPath, model_type: c.model.type, report: reportDir, metrics, fit_time_s: fitted.fitTimeS, lambda: fitted.lambda ?? null, calibration: report.calibration ?? null, warnings: fitted.warnings, notes }) + '\n');
     else {
-      for (const w of fit.warnings) process.stderr.write(`warning: ${w}\n`);
-      out.write(`model  ${modelPath}\nreport ${reportDir}\n`);
+      for (const w of fitted.warnings) process.stderr.write(`warning: ${w}\n`);
+      out.write(`model  ${modelPath} (${c.model.type})\nreport ${reportDir}\n`);
       out.write(errorTable(report) + '\n');
-      out.write(`lambda ${fmtLambda(fit.lambda)}${fit.cvFolds ? ` (${fit.cvFolds}-fold CV over ${fit.lambdaPath.length} values)` : ''}; solver ${fit.solver.method}, rank ${fit.solver.rank}/${fit.nColumns}; fit time ${fit.fitTimeS.toFixed(2)} s\n`);
+      for (const [name, cal] of Object.entries(report.calibration ?? {})) {
+        out.write(`force calibration (${name}): within 1 sigma ${num(cal.force_within_1sigma, 1, 3)}, within 2 sigma ${num(cal.force_within_2sigma, 1, 3)}, Spearman ${num(cal.sigma_error_spearman, 1, 3)}\n`);
+      }
+      out.write(`${fitted.headline}; fit time ${fitted.fitTimeS.toFixed(2)} s\n`);
     }
   }
   return { model, report, sets, modelPath, reportDir };
@@ -774,7 +928,7 @@ function tableRows(r: TrainReport): string[][] {
   add('train', r.metrics.train);
   if (r.metrics.holdout) add('holdout (test_fraction)', r.metrics.holdout);
   if (r.metrics.test) add('test', r.metrics.test);
-  if (r.metrics.cv) rows.push([`CV (${r.metrics.cv.folds}-fold)`, String(r.fit.nFrames), '-', '-', '-', '-', num(r.metrics.cv.force_rmse)]);
+  if (r.metrics.cv) rows.push([`CV (${r.metrics.cv.folds}-fold)`, String(r.fit_summary.frames), '-', '-', '-', '-', num(r.metrics.cv.force_rmse)]);
   return rows;
 }
 
@@ -788,27 +942,23 @@ export function errorTable(r: TrainReport): string {
 }
 
 function reportMarkdown(r: TrainReport, plots: string[]): string {
-  const f = r.fit;
+  const f = r.fit_summary;
   const md: string[] = [];
   md.push('# mlpot train report', '');
-  md.push(`- model: \`${r.model_path}\` (linear, ${r.descriptor.type} descriptor, ${r.descriptor.size} features x ${r.descriptor.species.length} species: ${r.descriptor.species.join(', ')})`);
+  md.push(`- model: \`${r.model_path}\` (${r.model_type}, ${r.descriptor.type} descriptor, ${r.descriptor.size} features x ${r.descriptor.species.length} species: ${r.descriptor.species.join(', ')})`);
   for (const [k, d] of Object.entries(r.data)) md.push(`- ${k}: \`${d.path}\`, ${d.frames} frames, ${d.atoms} atoms, labels ${d.labels.energy} / ${d.labels.forces}`);
-  md.push(`- fit time: ${f.fitTimeS.toFixed(2)} s (whole job ${r.total_time_s.toFixed(2)} s); mlpot ${r.mlpot_version}`, '');
+  md.push(`- fit time: ${r.fit_time_s.toFixed(2)} s (whole job ${r.total_time_s.toFixed(2)} s); mlpot ${r.mlpot_version}`, '');
   md.push('## Errors', '');
   md.push(`| ${TABLE_HEAD.join(' | ')} |`, `|${TABLE_HEAD.map((_, j) => (j === 0 ? '---' : '---:')).join('|')}|`);
   for (const row of tableRows(r)) md.push(`| ${row.join(' | ')} |`);
   md.push('', 'Energy errors are per atom, (E_pred - E_ref)/N; force errors per Cartesian component.');
   if (!f.offsetDetermined) md.push('', '**Energies are known only up to a constant (w_E = 0):** the energy offset is undetermined, so the energy errors above have the mean per-atom error of each set removed.');
-  md.push('', '## Fit', '');
-  md.push(`- loss weights: w_E = ${f.weights.energy}, w_F = ${f.weights.forces}, w_S = ${f.weights.stress}; energy rows per atom: ${f.energyPerAtom}; offset: ${f.offset}`);
-  if (f.offset === 'per-element' && f.offsetDetermined) md.push(`- e0 (eV/atom): ${f.species.map((z, k) => `${symbolOf(z)} ${f.e0[k]!.toPrecision(8)}`).join(', ')}`);
-  if (f.energyOffset !== null) md.push(`- global energy offset b = ${f.energyOffset.toPrecision(8)} eV`);
-  md.push(`- lambda = ${fmtLambda(f.lambda)}; solver: ${f.solver.method}, rank ${f.solver.rank} of ${f.nColumns} columns, reciprocal condition estimate ${f.solver.reciprocalConditionEstimate.toExponential(2)}`);
-  md.push(`- ${f.nFrames} frames, ${f.nRows} rows; loss: data ${f.loss.data.toPrecision(6)}, penalty ${f.loss.penalty.toPrecision(6)}`);
-  if (f.lambdaPath.length) {
-    md.push('', `### Lambda path (${f.cvFolds}-fold cross-validation, metric: ${f.cvMetric})`, '', '| lambda | CV loss | CV force RMSE eV/Å | chosen |', '|---:|---:|---:|:---:|');
-    for (const p of f.lambdaPath) md.push(`| ${fmtLambda(p.lambda)} | ${p.cvLoss.toPrecision(6)} | ${num(p.cvForceRmse)} | ${p.lambda === f.lambda ? 'yes' : ''} |`);
+  if (r.calibration) {
+    md.push('', '## Force uncertainty calibration', '', '| set | components | within 1 sigma (0.683) | within 2 sigma (0.954) | Spearman(sigma, abs error) | mean sigma eV/Å | RMS error eV/Å |', '|---|---:|---:|---:|---:|---:|---:|');
+    for (const [k, c] of Object.entries(r.calibration)) md.push(`| ${k} | ${c.n_components} | ${num(c.force_within_1sigma, 1, 3)} | ${num(c.force_within_2sigma, 1, 3)} | ${num(c.sigma_error_spearman, 1, 3)} | ${num(c.mean_sigma)} | ${num(c.rms_error)} |`);
   }
+  md.push('', '## Fit', '');
+  for (const l of f.lines) md.push(l.startsWith('|') || l.startsWith('#') || l === '' ? l : `- ${l}`);
   if (f.warnings.length || r.notes.length) {
     md.push('', '## Warnings and notes', '');
     for (const w of [...f.warnings, ...r.notes]) md.push(`- ${w}`);
@@ -816,6 +966,158 @@ function reportMarkdown(r: TrainReport, plots: string[]): string {
   md.push('', '## Figures', '');
   for (const p of plots) md.push(`![${p}](${p})`);
   return md.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------- fitting, per model type
+
+interface FitOutcome {
+  json: { format: string; version: number; type: string; training?: { [k: string]: unknown } };
+  /** The fitter's own report. */
+  report: unknown;
+  fitTimeS: number;
+  warnings: string[];
+  /** Markdown lines for the report's Fit section. */
+  lines: string[];
+  /** One line for stdout. */
+  headline: string;
+  nFrames: number;
+  lambda?: number;
+  cv?: TrainReport['metrics']['cv'];
+}
+
+function linearOptions(c: TrainConfig, desc: Descriptor, labels: LabelKeys): LinearFitOptions {
+  const o: LinearFitOptions = {
+    descriptor: desc,
+    weights: { ...c.fit.weights },
+    offset: c.model.offset,
+    energyPerAtom: c.fit.energy_per_atom,
+    labels,
+    seed: c.seed,
+    folds: c.fit.folds,
+    cvMetric: c.fit.cv_metric,
+  };
+  if (c.fit.lambdas) o.lambdas = c.fit.lambdas;
+  else o.lambda = c.fit.lambda ?? 0;
+  return o;
+}
+
+function gpOptions(c: TrainConfig, desc: Descriptor, labels: LabelKeys, seed: number): GPFitOptions {
+  const g = c.model.gp!;
+  const kernel: KernelSpec = g.kernel === 'se' ? { type: 'se', lengthScale: g.length_scale ?? 1, sigma: 1 } : { type: 'dot', zeta: g.zeta ?? 2, sigma: 1 };
+  const o: GPFitOptions = {
+    descriptor: desc,
+    kernel,
+    sparse: { method: g.selection, count: g.sparse, seed },
+    scaling: g.scaling,
+    optimize: g.optimize,
+    use: { energy: c.fit.weights.energy > 0, forces: c.fit.weights.forces > 0, stress: c.fit.weights.stress > 0 },
+    labels,
+  };
+  if (g.shapes) o.shapes = g.shapes;
+  if (g.noise) o.noise = { ...g.noise };
+  return o;
+}
+
+function nnOptions(c: TrainConfig, desc: Descriptor, labels: LabelKeys, seed: number, onEpoch?: (e: EpochRecord) => void): NNFitOptions {
+  const n = c.model.nn!;
+  const o: NNFitOptions = {
+    descriptor: desc,
+    hidden: n.hidden,
+    activation: n.activation,
+    weights: { energy: c.fit.weights.energy, forces: c.fit.weights.forces },
+    lambda: c.fit.lambda ?? 0,
+    offset: c.model.offset,
+    energyPerAtom: c.fit.energy_per_atom,
+    optimizer: n.optimizer,
+    epochs: n.epochs,
+    batchSize: n.batch_size,
+    schedule: n.schedule === 'constant' ? { type: 'constant' } : n.schedule === 'cosine' ? { type: 'cosine', ...(n.decay !== undefined ? { minFactor: n.decay } : {}) } : { type: 'exponential', ...(n.decay !== undefined ? { decay: n.decay } : {}) },
+    patience: n.patience,
+    seed,
+    labels,
+  };
+  if (n.learning_rate !== undefined) o.learningRate = n.learning_rate;
+  if (n.validation_fraction !== undefined) o.validationFraction = n.validation_fraction;
+  if (onEpoch) o.onEpoch = onEpoch;
+  return o;
+}
+
+function linearLines(f: LinearFitReport): string[] {
+  const lines = [
+    `loss weights: w_E = ${f.weights.energy}, w_F = ${f.weights.forces}, w_S = ${f.weights.stress}; energy rows per atom: ${f.energyPerAtom}; offset: ${f.offset}`,
+  ];
+  if (f.offset === 'per-element' && f.offsetDetermined) lines.push(`e0 (eV/atom): ${f.species.map((z, k) => `${symbolOf(z)} ${f.e0[k]!.toPrecision(8)}`).join(', ')}`);
+  if (f.energyOffset !== null) lines.push(`global energy offset b = ${f.energyOffset.toPrecision(8)} eV`);
+  lines.push(`lambda = ${fmtLambda(f.lambda)}; solver: ${f.solver.method}, rank ${f.solver.rank} of ${f.nColumns} columns, reciprocal condition estimate ${f.solver.reciprocalConditionEstimate.toExponential(2)}`);
+  lines.push(`${f.nFrames} frames, ${f.nRows} rows; loss: data ${f.loss.data.toPrecision(6)}, penalty ${f.loss.penalty.toPrecision(6)}`);
+  if (f.lambdaPath.length) {
+    lines.push('', `### Lambda path (${f.cvFolds}-fold cross-validation, metric: ${f.cvMetric})`, '', '| lambda | CV loss | CV force RMSE eV/Å | chosen |', '|---:|---:|---:|:---:|');
+    for (const p of f.lambdaPath) lines.push(`| ${fmtLambda(p.lambda)} | ${p.cvLoss.toPrecision(6)} | ${num(p.cvForceRmse)} | ${p.lambda === f.lambda ? 'yes' : ''} |`);
+  }
+  return lines;
+}
+
+function gpLines(r: GPFitReport): string[] {
+  const k = r.kernel;
+  return [
+    `kernel: ${k.type}${k.type === 'se' ? ` length scale ${k.lengthScale.toPrecision(4)}` : ` zeta ${k.zeta}`}, sigma ${k.sigma.toPrecision(4)}; log evidence ${r.logEvidence.toPrecision(8)}`,
+    `noise: energy ${r.noise.energy.toPrecision(3)} eV/atom, forces ${r.noise.forces.toPrecision(3)} eV/Å, stress ${r.noise.stress.toPrecision(3)} eV/Å^3`,
+    `sparse environments: ${r.sparse.total} (${r.sparse.method}; per element ${r.sparse.perSpecies.join(', ')}; K_MM rank kept ${r.sparse.rank})`,
+    `observations: ${r.observations.energy} energies, ${r.observations.forces} force components, ${r.observations.stress} stress components from ${r.nFrames} frames`,
+    `times (s): selection ${r.timeS.select.toFixed(2)}, accumulation ${r.timeS.accumulate.toFixed(2)}, optimisation ${r.timeS.optimize.toFixed(2)}`,
+  ];
+}
+
+function nnLines(r: NNFitReport): string[] {
+  return [
+    `network: layers ${r.layers.join('-')}, ${r.activation}, ${r.nParameters} parameters; optimizer ${r.optimizer}`,
+    `loss weights: w_E = ${r.weights.energy}, w_F = ${r.weights.forces}; lambda ${fmtLambda(r.lambda)}; energy per atom: ${r.energyPerAtom}; offset ${r.offset}`,
+    `${r.epochs} epochs, best ${r.bestEpoch}, stop: ${r.stopReason}; ${r.nTrain} training frames, ${r.nValidation} validation frames (early stopping)`,
+    `times (s): descriptors ${r.prepareTimeS.toFixed(2)}, training ${r.trainTimeS.toFixed(2)}`,
+  ];
+}
+
+/** Fit the configured model type on `frames`; `onStage` names the current stage for the progress line. */
+function fitModel(c: TrainConfig, frames: Structure[], desc: Descriptor, labels: LabelKeys, onStage: (stage: string) => void): FitOutcome {
+  const t0 = performance.now();
+  const type = c.model.type;
+  if (type === 'linear') {
+    const r = fitLinear(frames, linearOptions(c, desc, labels));
+    const f = r.report;
+    const chosen = f.lambdaPath.find((p) => p.lambda === f.lambda);
+    const out: FitOutcome = {
+      json: r.potential.toJSON(), report: f, fitTimeS: f.fitTimeS, warnings: f.warnings, lines: linearLines(f), nFrames: f.nFrames, lambda: f.lambda,
+      headline: `lambda ${fmtLambda(f.lambda)}${f.cvFolds ? ` (${f.cvFolds}-fold CV over ${f.lambdaPath.length} values)` : ''}; solver ${f.solver.method}, rank ${f.solver.rank}/${f.nColumns}`,
+    };
+    if (f.cvFolds > 0 && chosen) out.cv = { folds: f.cvFolds, lambda: chosen.lambda, force_rmse: chosen.cvForceRmse, loss: chosen.cvLoss };
+    return out;
+  }
+  if (type === 'gp') {
+    onStage('gp');
+    const r = fitGP(frames, gpOptions(c, desc, labels, c.seed));
+    return { json: r.potential.toJSON(), report: r.report, fitTimeS: r.report.timeS.total, warnings: [], lines: gpLines(r.report), nFrames: r.report.nFrames, headline: `GP: ${r.report.sparse.total} sparse environments, kernel ${r.report.kernel.type}, noise F ${r.report.noise.forces.toPrecision(3)} eV/Å` };
+  }
+  if (type === 'nn') {
+    const r = fitNN(frames, nnOptions(c, desc, labels, c.seed, (e) => onStage(`nn epoch ${e.epoch}`)));
+    return { json: r.potential.toJSON(), report: r.report, fitTimeS: r.report.prepareTimeS + r.report.trainTimeS, warnings: r.report.warnings, lines: nnLines(r.report), nFrames: r.report.nTrain, headline: `NN ${r.report.layers.join('-')}: ${r.report.epochs} epochs (best ${r.report.bestEpoch}, ${r.report.stopReason})` };
+  }
+  // committee
+  const cm = c.model.committee!;
+  const copts: CommitteeFitOptions = { members: cm.members, resample: cm.resample, seed: c.seed, onMember: (k, K) => onStage(`member ${k}/${K}`) };
+  if (cm.fraction !== undefined) copts.fraction = cm.fraction;
+  let res;
+  if (cm.member === 'linear') res = fitLinearCommittee(frames, linearOptions(c, desc, labels), copts);
+  else if (cm.member === 'gp') res = fitCommittee(frames, copts, (fr, seed) => fitGP(fr, gpOptions(c, desc, labels, seed)).potential);
+  else res = fitCommittee(frames, copts, (fr, seed) => fitNN(fr, nnOptions(c, desc, labels, seed)).potential);
+  const rep = res.report;
+  const lines = [
+    `${cm.members} ${cm.member} members, resample ${rep.resample}${rep.resample === 'subsample' ? ` (fraction ${cm.fraction ?? 0.8})` : ''}${rep.lambda !== undefined ? `, lambda ${fmtLambda(rep.lambda)} for every member` : ''}`,
+    '', '| member | seed | frames | distinct | fit time s |', '|---:|---:|---:|---:|---:|',
+    ...rep.members.map((m, k) => `| ${k} | ${m.seed} | ${m.frames.length} | ${m.distinct} | ${m.fitTimeS.toFixed(2)} |`),
+  ];
+  const out: FitOutcome = { json: res.potential.toJSON(), report: rep, fitTimeS: (performance.now() - t0) / 1000, warnings: [], lines, nFrames: frames.length, headline: `committee of ${cm.members} ${cm.member} models (${rep.resample})` };
+  if (rep.lambda !== undefined) out.lambda = rep.lambda;
+  return out;
 }
 
 /** `mlpot train` entry: load the config, run, return the result. */

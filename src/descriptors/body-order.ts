@@ -68,7 +68,7 @@ import type { NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
 import { COSINE_CUTOFF, parseCutoffFunction, type CutoffFunction } from './cutoff.js';
 import { checkGradientArgs, type Descriptor, type DescriptorDerivatives, type DescriptorGradientOutput, type DescriptorWeights } from './descriptor.js';
-import { ChebyshevRadialBasis } from './radial.js';
+import { ChebyshevRadialBasis, LINEAR_TRANSFORM, parseRadialTransform, type RadialTransform } from './radial.js';
 import { checkBuffer, checkInput, normalizeSpecies, speciesTable } from './species.js';
 
 export interface BodyOrderOptions {
@@ -90,6 +90,8 @@ export interface BodyOrderOptions {
   /** Radial functions and highest rank of the 4-body features (defaults 3 and 2). */
   nMax4?: number;
   lMax4?: number;
+  /** Distance transform of the radial basis (default linear; see radial.ts). */
+  radialTransform?: RadialTransform;
 }
 
 const WHO = 'body-order';
@@ -122,6 +124,7 @@ export class BodyOrderDescriptor implements Descriptor {
   readonly nMax4: number;
   readonly lMax4: number;
   readonly radial: ChebyshevRadialBasis;
+  readonly radialTransform: RadialTransform;
   /** Number of features of body order 2, 3, 4. */
   readonly counts: readonly [number, number, number];
 
@@ -166,7 +169,8 @@ export class BodyOrderDescriptor implements Descriptor {
     this.nMax4 = mbo >= 4 ? int(o.nMax4, Math.min(3, this.nMax), 1, 64, 'nMax4') : 0;
     this.lMax4 = mbo >= 4 ? int(o.lMax4, 2, 0, 3, 'lMax4') : 0;
     this.nRad = Math.max(this.nMax, this.nMax3, this.nMax4);
-    this.radial = new ChebyshevRadialBasis(this.nRad, this.cutoff, this.rMin, this.cutoffFunction);
+    this.radialTransform = parseRadialTransform(o.radialTransform ?? LINEAR_TRANSFORM);
+    this.radial = new ChebyshevRadialBasis(this.nRad, this.cutoff, this.rMin, this.cutoffFunction, this.radialTransform);
     this.maxRank = Math.max(mbo >= 3 ? this.lMax3 : 0, mbo >= 4 ? this.lMax4 : 0);
     const ns = this.species.length;
 
@@ -238,6 +242,7 @@ export class BodyOrderDescriptor implements Descriptor {
       lMax3: this.lMax3,
       nMax4: this.nMax4,
       lMax4: this.lMax4,
+      ...(this.radialTransform.kind !== 'linear' ? { radialTransform: { ...this.radialTransform } } : {}),
     };
   }
 
@@ -255,6 +260,7 @@ export class BodyOrderDescriptor implements Descriptor {
       nMax: num('nMax'),
       ...(mbo >= 3 ? { nMax3: num('nMax3'), lMax3: num('lMax3') } : {}),
       ...(mbo >= 4 ? { nMax4: num('nMax4'), lMax4: num('lMax4') } : {}),
+      ...(json['radialTransform'] !== undefined ? { radialTransform: parseRadialTransform(json['radialTransform']) } : {}),
     });
   }
 

@@ -16,7 +16,9 @@ import { ValidationError } from '../core/errors.js';
 import type { NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
 import { CommitteePotential } from './committee.js';
+import { GPPotential } from './gp.js';
 import { LinearPotential } from './linear.js';
+import { NNPotential } from './nn.js';
 
 /** The model file envelope. */
 export const MODEL_FORMAT = 'mlpot-model';
@@ -61,6 +63,8 @@ interface ModelReader {
 
 const MODEL_READERS: Record<string, ModelReader> = {
   linear: { versions: [1], read: (j) => LinearPotential.fromJSON(j) },
+  gp: { versions: [1], read: (j) => GPPotential.fromJSON(j) },
+  nn: { versions: [1], read: (j) => NNPotential.fromJSON(j) },
   committee: { versions: [1], read: (j) => CommitteePotential.fromJSON(j, (m, src) => modelFromJSON(m, src)) },
 };
 

@@ -5,3 +5,5 @@ export { paritySVG, histogramSVG, niceTicks, thinIndices, escapeXml, type Parity
 export { svgProblems } from './svg-check.js';
 export { fitCommittee, fitLinearCommittee, resampleIndices, type CommitteeFitOptions, type CommitteeFitResult, type ResampleMode } from './committee-fit.js';
 export { calibration, calibrationCurve, calibrationSVG, spearman, ranks, type CalibrationRecord } from './calibration.js';
+export { fitGP, GPTrainer, gpCalibration, selectSparse, type GPFitOptions, type GPFitReport, type GPFitResult, type GPHyper, type SparseMethod } from './gp-fit.js';
+export { fitNN, NNLoss, type NNFitOptions, type NNFitReport, type NNFitResult, type LearningRateSchedule } from './nn-fit.js';
