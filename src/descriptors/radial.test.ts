@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChebyshevRadialBasis, parseRadialTransform, type RadialTransform } from './radial.js';
 import { COSINE_CUTOFF, POLYNOMIAL_CUTOFF } from './cutoff.js';
-import { BodyOrderDescriptor, type BodyOrderOptions } from './body-order.js';
+import { BodyOrderDescriptor } from './body-order.js';
 import { checkDescriptorDerivatives } from './check.js';
 import { randomStructure } from '../structure/random.js';
 import { buildNeighborList } from '../neighbors/build.js';
@@ -64,17 +64,9 @@ test('bad transforms are rejected with the cause named', () => {
   assert.throws(() => new ChebyshevRadialBasis(4, 5, 0, COSINE_CUTOFF, { kind: 'inverse-power', r0: 2, p: 2 }), /rMin > 0/);
 });
 
-/** Stand-in until BodyOrderDescriptor takes the transform as an option: swap in the radial basis. */
-class Transformed extends BodyOrderDescriptor {
-  constructor(o: BodyOrderOptions, t: RadialTransform) {
-    super(o);
-    (this as unknown as { radial: ChebyshevRadialBasis }).radial = new ChebyshevRadialBasis(this.radial.nMax, this.cutoff, this.rMin, this.cutoffFunction, t);
-  }
-}
-
 test('body-order features on an Agnesi-transformed radial basis: forces and virial match finite differences', () => {
   const s = randomStructure({ numbers: [14], n: 10, cell: [6.0, 0, 0, 0.3, 6.2, 0, 0.2, 0.1, 5.9], minDistance: 2.0, seed: 11 });
-  const d = new Transformed({ species: [14], cutoff: 4.5, maxBodyOrder: 4, nMax: 5, nMax3: 3, lMax3: 3, nMax4: 2, lMax4: 3 }, { kind: 'agnesi', r0: 2.35, p: 2, q: 4 });
+  const d = new BodyOrderDescriptor({ species: [14], cutoff: 4.5, maxBodyOrder: 4, nMax: 5, nMax3: 3, lMax3: 3, nMax4: 2, lMax4: 3, radialTransform: { kind: 'agnesi', r0: 2.35, p: 2, q: 4 } });
   const plain = new BodyOrderDescriptor({ species: [14], cutoff: 4.5, maxBodyOrder: 4, nMax: 5, nMax3: 3, lMax3: 3, nMax4: 2, lMax4: 3 });
   const r = checkDescriptorDerivatives(d, s, { skin: 0.5, tol: 1e-6 });
   assert.ok(r.ok, `max rel error ${r.maxRelError} (virial ${r.virialMaxRelError}) at ${JSON.stringify(r.worst)}`);
@@ -87,4 +79,11 @@ test('body-order features on an Agnesi-transformed radial basis: forces and viri
   let diff = 0;
   for (let k = 0; k < nl.f1.length; k++) diff = Math.max(diff, Math.abs(nl.f1[k]! - nl.f2[k]!));
   assert.ok(diff > 1e-3, `features differ by ${diff}`);
+  // the transform travels with the descriptor JSON; a linear one is not written (old files unchanged)
+  const back = BodyOrderDescriptor.fromJSON(JSON.parse(JSON.stringify(d.toJSON())) as { [k: string]: unknown });
+  assert.deepEqual(back.radialTransform, { kind: 'agnesi', r0: 2.35, p: 2, q: 4 });
+  const f3 = new Float64Array(10 * d.size);
+  back.compute(s, list, f3);
+  assert.deepEqual(f3, nl.f1);
+  assert.equal('radialTransform' in plain.toJSON(), false);
 });
