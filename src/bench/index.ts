@@ -8,7 +8,7 @@ import { runSwBench, SW_BENCH_HEADER } from './sw.js';
 interface Bench {
   name: string;
   header: string;
-  run: (log: (line: string) => void) => unknown;
+  run: (log: (line: string) => void) => unknown;  // may return a Promise (awaited)
 }
 
 const BENCHES: Bench[] = [
@@ -17,9 +17,10 @@ const BENCHES: Bench[] = [
   (await import('./md.js')).MD_BENCH,
   (await import('./ml-md.js')).ML_MD_BENCH,
   (await import('./mlearn.js')).MLEARN_BENCH,
+  (await import('./uq.js')).UQ_BENCH,
 ];
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const filter = argv[0];
   const chosen = BENCHES.filter((b) => !filter || b.name.includes(filter));
   if (chosen.length === 0) {
@@ -31,10 +32,10 @@ function main(argv: string[]): void {
   const load0 = loadavg()[0];
   for (const b of chosen) {
     console.log(`\n== ${b.name}: ${b.header}`);
-    results[b.name] = b.run((l) => console.log(l));
+    results[b.name] = await b.run((l) => console.log(l));
   }
   const env = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavg1Start: load0, loadavg1End: loadavg()[0] };
   console.log(`\nJSON ${JSON.stringify({ env, results })}`);
 }
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));

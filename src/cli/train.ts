@@ -127,6 +127,8 @@ export interface GPConfig {
   noise?: { energy?: number; forces?: number; stress?: number };
   /** Optimise signal variance and noise levels by the evidence (default true). */
   optimize: boolean;
+  /** Noise levels kept at their `noise` values while the rest is optimised (default none). */
+  fixed_noise?: ('energy' | 'forces' | 'stress')[];
 }
 
 /** model.nn: Behler-Parrinello network (training/nn-fit.ts). */
@@ -245,6 +247,7 @@ export const TRAIN_SCHEMA = {
               properties: { energy: { type: 'number', exclusiveMinimum: 0 }, forces: { type: 'number', exclusiveMinimum: 0 }, stress: { type: 'number', exclusiveMinimum: 0 } },
             },
             optimize: { type: 'boolean', default: true },
+            fixed_noise: { type: 'array', uniqueItems: true, items: { type: 'string', enum: ['energy', 'forces', 'stress'] } },
           },
         },
         nn: {
@@ -970,7 +973,7 @@ function reportMarkdown(r: TrainReport, plots: string[]): string {
 
 // ---------------------------------------------------------------- fitting, per model type
 
-interface FitOutcome {
+export interface FitOutcome {
   json: { format: string; version: number; type: string; training?: { [k: string]: unknown } };
   /** The fitter's own report. */
   report: unknown;
@@ -1015,6 +1018,7 @@ function gpOptions(c: TrainConfig, desc: Descriptor, labels: LabelKeys, seed: nu
   };
   if (g.shapes) o.shapes = g.shapes;
   if (g.noise) o.noise = { ...g.noise };
+  if (g.fixed_noise) o.fixNoise = g.fixed_noise;
   return o;
 }
 
@@ -1078,7 +1082,7 @@ function nnLines(r: NNFitReport): string[] {
 }
 
 /** Fit the configured model type on `frames`; `onStage` names the current stage for the progress line. */
-function fitModel(c: TrainConfig, frames: Structure[], desc: Descriptor, labels: LabelKeys, onStage: (stage: string) => void): FitOutcome {
+export function fitModel(c: TrainConfig, frames: Structure[], desc: Descriptor, labels: LabelKeys, onStage: (stage: string) => void): FitOutcome {
   const t0 = performance.now();
   const type = c.model.type;
   if (type === 'linear') {
@@ -1095,7 +1099,7 @@ function fitModel(c: TrainConfig, frames: Structure[], desc: Descriptor, labels:
   if (type === 'gp') {
     onStage('gp');
     const r = fitGP(frames, gpOptions(c, desc, labels, c.seed));
-    return { json: r.potential.toJSON(), report: r.report, fitTimeS: r.report.timeS.total, warnings: [], lines: gpLines(r.report), nFrames: r.report.nFrames, headline: `GP: ${r.report.sparse.total} sparse environments, kernel ${r.report.kernel.type}, noise F ${r.report.noise.forces.toPrecision(3)} eV/Å` };
+    return { json: r.potential.toJSON(), report: r.report, fitTimeS: r.report.timeS.total, warnings: [], lines: gpLines(r.report), nFrames: r.report.nFrames, headline: `GP: ${r.report.sparse.total} sparse environments, kernel ${r.report.kernel.type}, sigma ${r.report.kernel.sigma.toPrecision(3)}, noise E ${r.report.noise.energy.toPrecision(3)} eV/atom, F ${r.report.noise.forces.toPrecision(3)} eV/Å` };
   }
   if (type === 'nn') {
     const r = fitNN(frames, nnOptions(c, desc, labels, c.seed, (e) => onStage(`nn epoch ${e.epoch}`)));

@@ -82,6 +82,22 @@ test('Nelder-Mead evidence optimum over (sigma, sigma_E, sigma_F) matches a brut
   assert.ok(Math.abs(Math.log(opt.hyper.noise.forces / arg[2]!)) < 2 * (Math.log(3000) / 24), `sigma_F ${opt.hyper.noise.forces} vs grid ${arg[2]}`);
 });
 
+test('fixNoise keeps the named noise level at its start while sigma and the others are optimised', () => {
+  const frames = Array.from({ length: 4 }, (_, k) => label(cell(60 + k, 4)));
+  const common = { descriptor: desc, kernel: { type: 'se' as const, lengthScale: 3, sigma: 1 }, sparse: { method: 'fps' as const, count: 8, seed: 2 }, noise: { energy: 0.02, forces: 0.1 } };
+  const free = fitGP(frames, common);
+  const fixed = fitGP(frames, { ...common, fixNoise: ['energy'] });
+  assert.equal(fixed.hyper.noise.energy, 0.02, 'energy noise stays at its start');
+  assert.notEqual(fixed.hyper.noise.forces, 0.1, 'force noise is optimised');
+  assert.notEqual(fixed.hyper.sigma, 1, 'sigma is optimised');
+  assert.notEqual(free.hyper.noise.energy, 0.02, 'without fixNoise the energy noise moves');
+  // a constrained optimum: no better than the free one, no worse than its own start
+  assert.ok(fixed.report.logEvidence <= free.report.logEvidence + 1e-6, `${fixed.report.logEvidence} vs ${free.report.logEvidence}`);
+  assert.ok(fixed.report.logEvidence >= fixed.trainer.logEvidence({ sigma: 1, noise: { energy: 0.02, forces: 0.1, stress: 0.01 } }));
+  // the evidence reported is the one of the returned hyper-parameters
+  assert.ok(Math.abs(fixed.trainer.logEvidence(fixed.hyper) - fixed.report.logEvidence) < 1e-9 * Math.abs(fixed.report.logEvidence));
+});
+
 test('nelderMead minimises a shifted quadratic', () => {
   const r = nelderMead((x) => (x[0]! - 1) ** 2 + 3 * (x[1]! + 2) ** 2 + 0.5 * x[0]! * x[1]!, [0, 0], 0.5, 500, 1e-14);
   // minimum of f: grad = 0 -> [2(x-1) + 0.5 y, 6(y+2) + 0.5 x] = 0

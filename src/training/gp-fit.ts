@@ -28,7 +28,7 @@
  * K_MM; on mlearn Si that lost a third of the directions or broke the factorisation (docs/gp.md).
  *
  * Hyper-parameters: sigma and the noise levels by Nelder-Mead on their logarithms (cheap, only
- * scalars change); the kernel's shape (zeta or length scale) by evaluating the optimised evidence
+ * scalars change; levels named in `fixNoise` stay at their starting values); the kernel's shape (zeta or length scale) by evaluating the optimised evidence
  * on a small list of candidates (each recomputes the kernels).
  *
  * | symbol            | variable                                           |
@@ -76,6 +76,13 @@ export interface GPFitOptions {
   noise?: Partial<GPNoise>;
   /** Optimise sigma and the noise levels by the evidence (default true). */
   optimize?: boolean;
+  /**
+   * Noise levels held at their starting values (`noise`) while the others and sigma are optimised
+   * (default none). Use: the evidence is dominated by the many force rows, so on data whose
+   * energies the model cannot match as well as its forces (mlearn surfaces) it raises sigma_E and
+   * the energies are fitted loosely; a fixed sigma_E weights them as the user chooses.
+   */
+  fixNoise?: readonly ('energy' | 'forces' | 'stress')[];
   /** Lower bounds for the optimised noise levels (defaults 1e-4 eV/atom, 1e-3 eV/Å, 1e-5 eV/Å^3). */
   minNoise?: Partial<GPNoise>;
   /** Observation types to use (defaults: energy and forces when labelled, stress false). */
@@ -418,11 +425,11 @@ export class GPTrainer {
   }
 
   /**
-   * Maximise the evidence over log sigma and the log noise levels of the observed types
-   * (Nelder-Mead; noise clamped below by `minNoise`).
+   * Maximise the evidence over log sigma and the log noise levels of the observed types not in
+   * `fixed` (those stay at `start`) (Nelder-Mead; noise clamped below by `minNoise`).
    */
-  optimize(start: GPHyper, minNoise: GPNoise, maxIter = 300): { hyper: GPHyper; logEvidence: number; evaluations: number } {
-    const active = TYPES.filter((t) => this.sums[t].n > 0);
+  optimize(start: GPHyper, minNoise: GPNoise, maxIter = 300, fixed: readonly ObsType[] = []): { hyper: GPHyper; logEvidence: number; evaluations: number } {
+    const active = TYPES.filter((t) => this.sums[t].n > 0 && !fixed.includes(t));
     const x0 = [Math.log(start.sigma), ...active.map((t) => Math.log(start.noise[t]))];
     const toHyper = (x: readonly number[]): GPHyper => {
       const noise = { ...start.noise };
@@ -681,7 +688,7 @@ export function fitGP(frames: readonly Structure[], opts: GPFitOptions): GPFitRe
     let hyper: GPHyper = { sigma: kernel0.sigma, noise: noise0 };
     let le: number;
     if (opts.optimize ?? true) {
-      const r = trainer.optimize(hyper, minNoise);
+      const r = trainer.optimize(hyper, minNoise, 300, opts.fixNoise ?? []);
       hyper = r.hyper;
       le = r.logEvidence;
     } else {
