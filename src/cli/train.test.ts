@@ -88,6 +88,18 @@ test('config errors name the key path, the file and the line', () => {
   assert.throws(() => loadTrainConfig(env, {}, {}), /key "data\.train" \(.*env\.yaml line 1\): environment variable MLPOT_TEST_UNSET_DIR is not set/);
 });
 
+test('model.gp keys: poly kernel with offset, fixed_noise; offset on another kernel and an unknown noise type are errors', () => {
+  const ok = config('gp-poly.yaml', `data: {train: data/train.extxyz}\nmodel:\n  type: gp\n  descriptor: {type: acsf, cutoff: 4}\n  gp: {kernel: poly, zeta: 2, offset: 10, noise: {energy: 0.003}, fixed_noise: [energy]}\n`);
+  const c = loadTrainConfig(ok);
+  assert.equal(c.model.gp!.kernel, 'poly');
+  assert.equal(c.model.gp!.offset, 10);
+  assert.deepEqual(c.model.gp!.fixed_noise, ['energy']);
+  const off = config('gp-off.yaml', `data: {train: data/train.extxyz}\nmodel:\n  type: gp\n  descriptor: {type: acsf, cutoff: 4}\n  gp: {kernel: dot, offset: 10}\n`);
+  assert.throws(() => loadTrainConfig(off), /key "model\.gp\.offset" \(.*gp-off\.yaml line 5\) applies to kernel "poly", not "dot"/);
+  const bad = config('gp-fix.yaml', `data: {train: data/train.extxyz}\nmodel:\n  type: gp\n  descriptor: {type: acsf, cutoff: 4}\n  gp: {fixed_noise: [energies]}\n`);
+  assert.throws(() => loadTrainConfig(bad), /key "model\.gp\.fixed_noise\.0" .* must be one of "energy", "forces", "stress"/);
+});
+
 test('config paths: ${VAR:-default} expansion, resolution against the config directory, defaults for outputs, --data and -o', () => {
   mkdirSync(join(dir, 'cfg'), { recursive: true });
   const p = config('cfg/si.yaml', `data:\n  train: "\${MLPOT_TEST_DATA:-../data}/train.extxyz"\n  test: {path: "\${MLPOT_TEST_DATA:-../data}/test.extxyz", labels: {energy: E}}\nmodel:\n${DESCRIPTOR}\n`);

@@ -113,10 +113,12 @@ export type ModelType = (typeof TRAINABLE_MODEL_TYPES)[number];
 
 /** model.gp: sparse Gaussian process (training/gp-fit.ts). */
 export interface GPConfig {
-  kernel: 'dot' | 'se';
-  /** dot: exponent zeta (default 2); se: length scale in scaled-feature units (default 1). */
+  kernel: 'dot' | 'se' | 'poly';
+  /** dot, poly: exponent zeta (default 2); se: length scale in scaled-feature units (default 1). */
   zeta?: number;
   length_scale?: number;
+  /** poly: offset c of (c + u.v)^zeta (default 1). */
+  offset?: number;
   /** Candidate zetas / length scales; the largest optimised evidence wins. */
   shapes?: number[];
   /** Sparse environments per element (default 200) and their selection (default cur). */
@@ -234,9 +236,10 @@ export const TRAIN_SCHEMA = {
           additionalProperties: false,
           default: {},
           properties: {
-            kernel: { type: 'string', enum: ['dot', 'se'], default: 'dot' },
+            kernel: { type: 'string', enum: ['dot', 'se', 'poly'], default: 'dot' },
             zeta: { type: 'number', minimum: 1 },
             length_scale: { type: 'number', exclusiveMinimum: 0 },
+            offset: { type: 'number', minimum: 0 },
             shapes: { type: 'array', minItems: 1, items: { type: 'number', exclusiveMinimum: 0 } },
             sparse: { type: 'integer', minimum: 1, default: 200 },
             selection: { type: 'string', enum: ['cur', 'fps', 'random', 'all'], default: 'cur' },
@@ -487,8 +490,9 @@ export function loadTrainConfig(file: string, flags: TrainFlags = {}, env: Recor
     throw new ConfigError(`key "model.committee.resample"${at(src, ['model', 'committee', 'resample'])} is "none": linear members would be identical (the fit is deterministic); use bootstrap or subsample`);
   }
   const g = c.model.gp!;
-  if (g.kernel === 'dot' && g.length_scale !== undefined) throw new ConfigError(`key "model.gp.length_scale"${at(src, ['model', 'gp', 'length_scale'])} applies to kernel "se", not "dot" (use zeta)`);
-  if (g.kernel === 'se' && g.zeta !== undefined) throw new ConfigError(`key "model.gp.zeta"${at(src, ['model', 'gp', 'zeta'])} applies to kernel "dot", not "se" (use length_scale)`);
+  if (g.kernel !== 'se' && g.length_scale !== undefined) throw new ConfigError(`key "model.gp.length_scale"${at(src, ['model', 'gp', 'length_scale'])} applies to kernel "se", not "${g.kernel}" (use zeta)`);
+  if (g.kernel !== 'poly' && g.offset !== undefined) throw new ConfigError(`key "model.gp.offset"${at(src, ['model', 'gp', 'offset'])} applies to kernel "poly", not "${g.kernel}"`);
+  if (g.kernel === 'se' && g.zeta !== undefined) throw new ConfigError(`key "model.gp.zeta"${at(src, ['model', 'gp', 'zeta'])} applies to kernels "dot" and "poly", not "se" (use length_scale)`);
   const dtype = c.model.descriptor.type;
   const foreign = dtype === 'body-order' ? ACSF_KEYS : BODY_ORDER_KEYS;
   for (const k of foreign) {
@@ -1006,7 +1010,10 @@ function linearOptions(c: TrainConfig, desc: Descriptor, labels: LabelKeys): Lin
 
 function gpOptions(c: TrainConfig, desc: Descriptor, labels: LabelKeys, seed: number): GPFitOptions {
   const g = c.model.gp!;
-  const kernel: KernelSpec = g.kernel === 'se' ? { type: 'se', lengthScale: g.length_scale ?? 1, sigma: 1 } : { type: 'dot', zeta: g.zeta ?? 2, sigma: 1 };
+  const kernel: KernelSpec =
+    g.kernel === 'se' ? { type: 'se', lengthScale: g.length_scale ?? 1, sigma: 1 }
+      : g.kernel === 'poly' ? { type: 'poly', zeta: g.zeta ?? 2, offset: g.offset ?? 1, sigma: 1 }
+        : { type: 'dot', zeta: g.zeta ?? 2, sigma: 1 };
   const o: GPFitOptions = {
     descriptor: desc,
     kernel,
@@ -1064,7 +1071,7 @@ function linearLines(f: LinearFitReport): string[] {
 function gpLines(r: GPFitReport): string[] {
   const k = r.kernel;
   return [
-    `kernel: ${k.type}${k.type === 'se' ? ` length scale ${k.lengthScale.toPrecision(4)}` : ` zeta ${k.zeta}`}, sigma ${k.sigma.toPrecision(4)}; log evidence ${r.logEvidence.toPrecision(8)}`,
+    `kernel: ${k.type}${k.type === 'se' ? ` length scale ${k.lengthScale.toPrecision(4)}` : ` zeta ${k.zeta}`}${k.type === 'poly' ? ` offset ${k.offset}` : ''}, sigma ${k.sigma.toPrecision(4)}; log evidence ${r.logEvidence.toPrecision(8)}`,
     `noise: energy ${r.noise.energy.toPrecision(3)} eV/atom, forces ${r.noise.forces.toPrecision(3)} eV/Å, stress ${r.noise.stress.toPrecision(3)} eV/Å^3`,
     `sparse environments: ${r.sparse.total} (${r.sparse.method}; per element ${r.sparse.perSpecies.join(', ')}; K_MM rank kept ${r.sparse.rank})`,
     `observations: ${r.observations.energy} energies, ${r.observations.forces} force components, ${r.observations.stress} stress components from ${r.nFrames} frames`,

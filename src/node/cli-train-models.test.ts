@@ -58,7 +58,7 @@ const FORCE_SCALE = Math.sqrt(q / nq);
 const DESCRIPTOR = '{type: body-order, cutoff: 3.8, r_min: 1.5, max_body_order: 3, n_max: 6, n_max3: 3, l_max3: 2}';
 const CONFIGS: Record<string, string> = {
   gp: `  type: gp
-  gp: {kernel: dot, zeta: 2, sparse: 40, selection: cur}`,
+  gp: {kernel: dot, zeta: 2, sparse: 40, selection: cur, noise: {energy: 0.002, forces: 0.1}, fixed_noise: [energy]}`,
   nn: `  type: nn
   nn: {hidden: [16], epochs: 40, batch_size: 4, learning_rate: 0.01, schedule: constant}`,
   committee: `  type: committee
@@ -116,6 +116,12 @@ for (const type of ['gp', 'nn', 'committee'] as const) {
     const json = JSON.parse(text) as { format: string; type: string; members?: { type: string }[] };
     assert.equal(json.format, 'mlpot-model');
     assert.equal(json.type, type);
+    if (type === 'gp') {
+      // fixed_noise reaches the fitter: the energy noise stays at its start, the force noise is optimised
+      const rep = JSON.parse(readFileSync(join(dir, `${type}.model-report`, 'report.json'), 'utf8')) as { fit: { noise: { energy: number; forces: number } } };
+      assert.equal(rep.fit.noise.energy, 0.002);
+      assert.notEqual(rep.fit.noise.forces, 0.1);
+    }
     if (type === 'committee') assert.deepEqual(json.members!.map((m) => m.type), ['linear', 'linear', 'linear']);
 
     const model = modelFromText(text, `${type}.model.json`);
