@@ -5,12 +5,14 @@ import { ParameterError } from '../core/errors.js';
 import { ACSF } from './acsf.js';
 import { BodyOrderDescriptor } from './body-order.js';
 import type { Descriptor } from './descriptor.js';
+import { ProductDescriptor } from './product.js';
 
 type Reader = (json: { [k: string]: unknown }) => Descriptor;
 
 const READERS: Record<string, Reader> = {
   acsf: (j) => ACSF.fromJSON(j),
   'body-order': (j) => BodyOrderDescriptor.fromJSON(j),
+  product: (j) => ProductDescriptor.fromJSON(j, descriptorFromJSON),
 };
 
 /** Descriptor types `descriptorFromJSON` knows. */
