@@ -21,6 +21,7 @@ import { ParameterError } from '../core/errors.js';
 import { atomicNumber } from '../core/elements.js';
 import { BodyOrderDescriptor, type BodyOrderOptions } from '../descriptors/body-order.js';
 import { parseCutoffFunction } from '../descriptors/cutoff.js';
+import { ProductDescriptor, selectProductIndices, type ProductSelection } from '../descriptors/product.js';
 import { parseRadialTransform, type RadialTransform } from '../descriptors/radial.js';
 import { readMlearnJson } from '../io/mlearn.js';
 import { enableNativeLinalg } from '../node/linalg-native.js';
@@ -47,6 +48,8 @@ export interface TrainPlan {
   seed: number;
   trainPath: string;
   descriptor: Omit<BodyOrderOptions, 'species'> & { species?: number[]; radialTransform?: RadialTransform };
+  /** Set for `type: product`: `descriptor` is then the inner body-order one and this chooses the products. */
+  product?: ProductSelection;
   weights: LossWeights;
   energyPerAtom: boolean;
   lambda?: number;
@@ -85,8 +88,23 @@ export function planFromConfig(cfg: unknown, configDir: string, env: Readonly<Re
   const model = isObj(cfg['model']) ? cfg['model'] : {};
   const type = model['type'] ?? 'linear';
   if (type !== 'linear') throw new ParameterError(`train config: model.type ${JSON.stringify(type)} is not supported here (linear only)`);
-  const d = isObj(model['descriptor']) ? model['descriptor'] : {};
-  if ((d['type'] ?? 'body-order') !== 'body-order') throw new ParameterError(`train config: descriptor.type ${JSON.stringify(d['type'])}: the mlearn benchmark runs body-order only`);
+  const outer = isObj(model['descriptor']) ? model['descriptor'] : {};
+  // type: product wraps a body-order inner descriptor (same keys as mlpot train: inner + one selection key)
+  let product: ProductSelection | undefined;
+  let d = outer;
+  if (outer['type'] === 'product') {
+    if (!isObj(outer['inner'])) throw new ParameterError('train config: descriptor.type product needs an inner descriptor (key "inner")');
+    d = outer['inner'];
+    const ints = (k: string): number[] | undefined => {
+      const v = outer[k];
+      if (v === undefined) return undefined;
+      if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x))) throw new ParameterError(`train config: descriptor.${k} must be a list of integers, got ${JSON.stringify(v)}`);
+      return v as number[];
+    };
+    const indices = ints('indices'), perBodyOrder = ints('per_body_order'), radialBelow = ints('radial_below');
+    product = { ...(indices ? { indices } : {}), ...(perBodyOrder ? { perBodyOrder } : {}), ...(radialBelow ? { radialBelow } : {}) };
+  }
+  if ((d['type'] ?? 'body-order') !== 'body-order') throw new ParameterError(`train config: descriptor.type ${JSON.stringify(d['type'])}: the mlearn benchmark runs body-order (or a product over body-order) only`);
   const num = (o: Obj, k: string): number | undefined => {
     const v = o[k];
     if (v === undefined || v === null) return undefined;
@@ -111,6 +129,7 @@ export function planFromConfig(cfg: unknown, configDir: string, env: Readonly<Re
     seed: num(cfg, 'seed') ?? 0,
     trainPath,
     descriptor: desc,
+    ...(product ? { product } : {}),
     weights: { energy: num(w, 'energy') ?? 1, forces: num(w, 'forces') ?? 1, stress: num(w, 'stress') ?? 0 },
     energyPerAtom: fit['energy_per_atom'] === undefined ? true : fit['energy_per_atom'] === true,
     folds: num(fit, 'folds') ?? 5,
@@ -122,9 +141,10 @@ export function planFromConfig(cfg: unknown, configDir: string, env: Readonly<Re
   return plan;
 }
 
-/** The descriptor of a plan (species given). */
-export function planDescriptor(d: TrainPlan['descriptor'], species: number[]): BodyOrderDescriptor {
-  return new BodyOrderDescriptor({ ...d, species });
+/** The descriptor of a plan (species given): body-order, or a product over it when `product` is set. */
+export function planDescriptor(d: TrainPlan['descriptor'], species: number[], product?: ProductSelection): BodyOrderDescriptor | ProductDescriptor {
+  const inner = new BodyOrderDescriptor({ ...d, species });
+  return product ? new ProductDescriptor({ inner, indices: selectProductIndices(inner, product) }) : inner;
 }
 
 /** Species (sorted atomic numbers) present in the frames. */
@@ -163,9 +183,9 @@ export interface MlearnRow {
 export function runPlan(plan: TrainPlan, log?: (s: string) => void): { cv: CrossValidationResult; frames: number; nFeatures: number } {
   const frames = readMlearnJson(readFileSync(plan.trainPath, 'utf8'), { file: plan.trainPath });
   const species = plan.descriptor.species ?? speciesOf(frames);
-  const desc = planDescriptor(plan.descriptor, species);
+  const desc = planDescriptor(plan.descriptor, species, plan.product);
   const records = makeDataset(frames, { require: { energy: plan.weights.energy > 0, forces: plan.weights.forces > 0 } });
-  log?.(`  ${plan.trainPath}: ${frames.length} structures, descriptor size ${desc.size} (${desc.counts.join('+')})`);
+  log?.(`  ${plan.trainPath}: ${frames.length} structures, descriptor size ${desc.size} (${desc instanceof ProductDescriptor ? `${(desc.inner as BodyOrderDescriptor).counts.join('+')} + ${desc.productCount} products` : desc.counts.join('+')})`);
   const cv = crossValidateLinear(records, {
     descriptor: desc,
     weights: plan.weights,

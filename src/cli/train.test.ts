@@ -207,3 +207,29 @@ test('label keys: REF_* when present, else the plain keys with a note, explicit 
   assert.match(r.notes[0]!, /f\.xyz: no "REF_energy" labels; reading "energy" as the reference energy \(in a file written by mlpot calc these are that potential's predictions\)/);
   assert.equal(chooseLabelKeys(plain, { energy: 'E_dft' }).keys.energy, 'E_dft');
 });
+
+test('descriptor type product: inner + one selection key trains a model that reloads as a potential; misplaced keys are errors', async () => {
+  const prod = `  descriptor:\n    type: product\n    radial_below: [0, 2]\n    inner: {type: body-order, cutoff: 3.8, r_min: 1.5, max_body_order: 3, n_max: 6, n_max3: 3, l_max3: 2}\n`;
+  const p = config('prod.yaml', `data:\n  train: data/train.extxyz\n  test: data/test.extxyz\nmodel:\n${prod}fit:\n  lambda: 1.0e-8\noutput:\n  model: out/prod.model.json\n`);
+  const c = loadTrainConfig(p);
+  const res = await runTrainJob(c, { print: false, progress: false });
+  const rep = JSON.parse(readFileSync(join(res.reportDir, 'report.json'), 'utf8')) as TrainReport;
+  // inner: 6 two-body + 3 ranks x 3 channel pairs (n < 3); S: the 3-body features with n < 2 (3 ranks x 3 pairs = 9): 45 products
+  assert.equal(rep.descriptor.size, 6 + 18 + 45);
+  assert.ok(rep.metrics.test!.force_rmse! < 0.1, `test force RMSE ${rep.metrics.test!.force_rmse}`);
+  const model = JSON.parse(readFileSync(res.modelPath, 'utf8')) as { descriptor: { type: string; inner: { type: string }; indices: number[] } };
+  assert.equal(model.descriptor.type, 'product');
+  assert.equal(model.descriptor.inner.type, 'body-order');
+  assert.equal(model.descriptor.indices.length, 9);
+  assert.deepEqual(evaluatePotential(loadPotential(res.modelPath), makeDataset(testFrames)), rep.metrics.test);
+  const bad = (name: string, d: string, re: RegExp) => {
+    const q = config(name, `data: {train: data/train.extxyz}\nmodel:\n${d}`);
+    assert.throws(() => loadTrainConfig(q), (e: unknown) => e instanceof ConfigError && re.test(e.message), name);
+  };
+  bad('p1.yaml', prod.replace('    type: product\n', '    type: product\n    cutoff: 4\n'), /key "model\.descriptor\.cutoff" \(.*line 5\) does not apply to descriptor type "product"/);
+  bad('p2.yaml', prod.replace('radial_below: [0, 2]', 'per_body_order: [0, 3]\n    indices: [1, 2]'), /exactly one of indices, per_body_order, radial_below \(got indices, per_body_order\)/);
+  bad('p3.yaml', `  descriptor: {type: product, indices: [0], inner: {type: body-order, n_max: 4}}\n`, /missing required key "model\.descriptor\.inner\.cutoff"/);
+  bad('p4.yaml', `  descriptor: {type: product, indices: [0], inner: {type: body-order, cutoff: 4, n_radial: 3}}\n`, /key "model\.descriptor\.inner\.n_radial".* does not apply to descriptor type "body-order"/);
+  bad('p5.yaml', `  descriptor: {type: product, per_body_order: [2]}\n`, /missing required key "model\.descriptor\.inner"/);
+  bad('p6.yaml', `  descriptor: {type: body-order}\n`, /missing required key "model\.descriptor\.cutoff"/);
+});

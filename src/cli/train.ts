@@ -34,6 +34,7 @@ import { ACSF, type ACSFStandardOptions } from '../descriptors/acsf.js';
 import { BodyOrderDescriptor, type BodyOrderOptions } from '../descriptors/body-order.js';
 import type { Descriptor, DescriptorDerivatives, DescriptorGradientOutput, DescriptorWeights } from '../descriptors/descriptor.js';
 import { parseRadialTransform } from '../descriptors/radial.js';
+import { ProductDescriptor, selectProductIndices, type ProductSelection } from '../descriptors/product.js';
 import type { LabelKeys } from '../io/labels.js';
 import { modelFromJSON, type FittedModel } from '../models/registry.js';
 import type { NeighborList } from '../neighbors/neighbor-list.js';
@@ -63,8 +64,9 @@ export interface DataSourceConfig {
 }
 
 export interface DescriptorConfig {
-  type: 'body-order' | 'acsf';
-  cutoff: number;
+  type: 'body-order' | 'acsf' | 'product';
+  /** Required for body-order and acsf; a product takes its inner descriptor's. */
+  cutoff?: number;
   /** Element symbols or atomic numbers (default: every element of the training data). */
   species?: (string | number)[];
   r_min?: number;
@@ -83,6 +85,15 @@ export interface DescriptorConfig {
   n_angular?: number;
   zetas?: number[];
   angular_kind?: 'G4' | 'G5';
+  // product (descriptors/product.ts): inner features plus pairwise products over a subset S
+  /** The descriptor whose features are kept and multiplied (body-order or acsf). */
+  inner?: DescriptorConfig;
+  /** S as explicit inner feature indices ... */
+  indices?: number[];
+  /** ... or the first K_b features of body order b = 2, 3, 4 ... */
+  per_body_order?: number[];
+  /** ... or every feature of body order b whose radial indices are all below N_b (body-order inner). */
+  radial_below?: number[];
 }
 
 export interface TrainConfig {
@@ -158,6 +169,8 @@ export interface CommitteeConfig {
 
 const BODY_ORDER_KEYS = ['max_body_order', 'n_max', 'n_max3', 'l_max3', 'n_max4', 'l_max4', 'radial_transform'] as const;
 const ACSF_KEYS = ['n_radial', 'n_angular', 'zetas', 'angular_kind'] as const;
+const COMMON_DESCRIPTOR_KEYS = ['cutoff', 'species', 'r_min', 'cutoff_function'] as const;
+const PRODUCT_KEYS = ['inner', 'indices', 'per_body_order', 'radial_below'] as const;
 
 const LABELS_SCHEMA = {
   type: 'object',
@@ -173,6 +186,60 @@ const SOURCE_SCHEMA = {
 } as const;
 
 const posInt = { type: 'integer', minimum: 1 } as const;
+
+const INNER_DESCRIPTOR_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type', 'cutoff'],
+  properties: {
+    type: { type: 'string', enum: ['body-order', 'acsf'] },
+    cutoff: { type: 'number', exclusiveMinimum: 0 },
+    species: { type: 'array', minItems: 1, items: { type: ['string', 'integer'] } },
+    r_min: { type: 'number', minimum: 0 },
+    cutoff_function: { type: 'string', enum: ['cosine', 'polynomial'] },
+    max_body_order: { type: 'integer', minimum: 2, maximum: 4 },
+    n_max: posInt,
+    n_max3: { type: 'integer', minimum: 0 },
+    l_max3: { type: 'integer', minimum: 0, maximum: 3 },
+    n_max4: { type: 'integer', minimum: 0 },
+    l_max4: { type: 'integer', minimum: 0, maximum: 3 },
+    radial_transform: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kind'],
+      properties: {
+        kind: { type: 'string', enum: ['linear', 'agnesi', 'inverse-power'] },
+        r0: { type: 'number', exclusiveMinimum: 0 },
+        p: { type: 'number', exclusiveMinimum: 0 },
+        q: { type: 'number', exclusiveMinimum: 0 },
+      },
+    },
+    n_radial: posInt,
+    n_angular: { type: 'integer', minimum: 0 },
+    zetas: { type: 'array', minItems: 1, items: { type: 'number', minimum: 1 } },
+    angular_kind: { type: 'string', enum: ['G4', 'G5'] },
+  },
+} as const;
+
+const selectionList = (lo: number) => ({ type: 'array', minItems: 1, maxItems: 3, items: { type: 'integer', minimum: lo } }) as const;
+
+/** model.descriptor: a body-order or acsf descriptor, or a product over one (descriptors/product.ts). */
+const DESCRIPTOR_SCHEMA = {
+  ...INNER_DESCRIPTOR_SCHEMA,
+  required: ['type'],
+  properties: {
+    ...INNER_DESCRIPTOR_SCHEMA.properties,
+    type: { type: 'string', enum: ['body-order', 'acsf', 'product'] },
+    inner: INNER_DESCRIPTOR_SCHEMA,
+    indices: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 0 } },
+    per_body_order: selectionList(0),
+    radial_below: selectionList(0),
+  },
+  if: { properties: { type: { const: 'product' } } },
+  // (each branch names the property it requires: ajv's strictRequired)
+  then: { properties: { inner: true }, required: ['inner'] },
+  else: { properties: { cutoff: true }, required: ['cutoff'] },
+} as const;
 
 /** JSON schema of train.yaml (after a string data entry is turned into {path}). */
 export const TRAIN_SCHEMA = {
@@ -197,39 +264,7 @@ export const TRAIN_SCHEMA = {
       required: ['descriptor'],
       properties: {
         type: { type: 'string', default: 'linear' },
-        descriptor: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['type', 'cutoff'],
-          properties: {
-            type: { type: 'string', enum: ['body-order', 'acsf'] },
-            cutoff: { type: 'number', exclusiveMinimum: 0 },
-            species: { type: 'array', minItems: 1, items: { type: ['string', 'integer'] } },
-            r_min: { type: 'number', minimum: 0 },
-            cutoff_function: { type: 'string', enum: ['cosine', 'polynomial'] },
-            max_body_order: { type: 'integer', minimum: 2, maximum: 4 },
-            n_max: posInt,
-            n_max3: { type: 'integer', minimum: 0 },
-            l_max3: { type: 'integer', minimum: 0, maximum: 3 },
-            n_max4: { type: 'integer', minimum: 0 },
-            l_max4: { type: 'integer', minimum: 0, maximum: 3 },
-            radial_transform: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['kind'],
-              properties: {
-                kind: { type: 'string', enum: ['linear', 'agnesi', 'inverse-power'] },
-                r0: { type: 'number', exclusiveMinimum: 0 },
-                p: { type: 'number', exclusiveMinimum: 0 },
-                q: { type: 'number', exclusiveMinimum: 0 },
-              },
-            },
-            n_radial: posInt,
-            n_angular: { type: 'integer', minimum: 0 },
-            zetas: { type: 'array', minItems: 1, items: { type: 'number', minimum: 1 } },
-            angular_kind: { type: 'string', enum: ['G4', 'G5'] },
-          },
-        },
+        descriptor: DESCRIPTOR_SCHEMA,
         offset: { type: 'string', enum: ['per-element', 'global', 'none'], default: 'per-element' },
         gp: {
           type: 'object',
@@ -472,7 +507,8 @@ export function loadTrainConfig(file: string, flags: TrainFlags = {}, env: Recor
   const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: true, allowUnionTypes: true });
   const validate = ajv.compile(TRAIN_SCHEMA);
   if (!validate(raw)) {
-    const msgs = (validate.errors ?? []).map((e) => describeError(e, src, flagPaths));
+    // an if/then/else failure is reported by the branch's own error (e.g. a missing key)
+    const msgs = (validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => describeError(e, src, flagPaths));
     throw new ConfigError(`invalid configuration:\n  ${[...new Set(msgs)].join('\n  ')}`);
   }
   const c = raw as unknown as TrainConfig;
@@ -493,11 +529,7 @@ export function loadTrainConfig(file: string, flags: TrainFlags = {}, env: Recor
   if (g.kernel !== 'se' && g.length_scale !== undefined) throw new ConfigError(`key "model.gp.length_scale"${at(src, ['model', 'gp', 'length_scale'])} applies to kernel "se", not "${g.kernel}" (use zeta)`);
   if (g.kernel !== 'poly' && g.offset !== undefined) throw new ConfigError(`key "model.gp.offset"${at(src, ['model', 'gp', 'offset'])} applies to kernel "poly", not "${g.kernel}"`);
   if (g.kernel === 'se' && g.zeta !== undefined) throw new ConfigError(`key "model.gp.zeta"${at(src, ['model', 'gp', 'zeta'])} applies to kernels "dot" and "poly", not "se" (use length_scale)`);
-  const dtype = c.model.descriptor.type;
-  const foreign = dtype === 'body-order' ? ACSF_KEYS : BODY_ORDER_KEYS;
-  for (const k of foreign) {
-    if (c.model.descriptor[k] !== undefined) throw new ConfigError(`key "model.descriptor.${k}"${at(src, ['model', 'descriptor', k])} does not apply to descriptor type "${dtype}" (its keys: cutoff, species, r_min, cutoff_function, ${(dtype === 'body-order' ? BODY_ORDER_KEYS : ACSF_KEYS).join(', ')})`);
-  }
+  checkDescriptorKeys(c.model.descriptor, ['model', 'descriptor'], src);
   if (c.fit.lambda !== undefined && c.fit.lambdas !== undefined) throw new ConfigError(`keys "fit.lambda"${at(src, ['fit', 'lambda'])} and "fit.lambdas"${at(src, ['fit', 'lambdas'])}: give one (lambdas runs cross-validation over the list)`);
   if (c.fit.weights.energy === 0 && c.fit.weights.forces === 0 && c.fit.weights.stress === 0) throw new ConfigError(`key "fit.weights"${at(src, ['fit', 'weights'])}: all weights are 0; nothing to fit`);
   const base = dirname(resolve(file));
@@ -514,6 +546,20 @@ export function loadTrainConfig(file: string, flags: TrainFlags = {}, env: Recor
   c.output.model = flags.output !== undefined ? resolve(flags.output) : resolve(base, c.output.model ?? `${stem}.model.json`);
   c.output.report = flags.report !== undefined ? resolve(flags.report) : c.output.report !== undefined && flags.output === undefined ? resolve(base, c.output.report) : `${c.output.model.replace(/\.json$/i, '')}-report`;
   return c;
+}
+
+/** Keys of one descriptor type only: a key of another type is an error naming the key and its line. */
+function checkDescriptorKeys(d: DescriptorConfig, path: readonly string[], src: YamlSource): void {
+  const own: readonly string[] = d.type === 'product' ? PRODUCT_KEYS : [...COMMON_DESCRIPTOR_KEYS, ...(d.type === 'body-order' ? BODY_ORDER_KEYS : ACSF_KEYS)];
+  const all: readonly string[] = [...COMMON_DESCRIPTOR_KEYS, ...BODY_ORDER_KEYS, ...ACSF_KEYS, ...PRODUCT_KEYS];
+  const rec = d as unknown as Record<string, unknown>;
+  for (const k of all) {
+    if (rec[k] !== undefined && !own.includes(k)) throw new ConfigError(`key "${[...path, k].join('.')}"${at(src, [...path, k])} does not apply to descriptor type "${d.type}" (its keys: ${own.join(', ')})`);
+  }
+  if (d.type !== 'product') return;
+  const sel = (['indices', 'per_body_order', 'radial_below'] as const).filter((k) => d[k] !== undefined);
+  if (sel.length !== 1) throw new ConfigError(`key "${path.join('.')}"${at(src, path)}: a product descriptor needs exactly one of indices, per_body_order, radial_below (got ${sel.length ? sel.join(', ') : 'none'})`);
+  checkDescriptorKeys(d.inner!, [...path, 'inner'], src);
 }
 
 // ---------------------------------------------------------------- labels and data
@@ -561,11 +607,24 @@ function speciesOf(frames: readonly Structure[]): number[] {
 
 /** Build the descriptor of a config (species default: every element of `frames`). */
 export function descriptorFromConfig(d: DescriptorConfig, frames: readonly Structure[]): Descriptor {
+  if (d.type === 'product') {
+    if (!d.inner) throw new ConfigError('model.descriptor: a product descriptor needs an inner descriptor (key "inner")');
+    const inner = descriptorFromConfig(d.inner, frames);
+    try {
+      const sel: ProductSelection = d.indices ? { indices: d.indices } : d.per_body_order ? { perBodyOrder: d.per_body_order } : d.radial_below ? { radialBelow: d.radial_below } : {};
+      return new ProductDescriptor({ inner, indices: selectProductIndices(inner, sel) });
+    } catch (e) {
+      if (e instanceof MlpotError) throw new ConfigError(`model.descriptor: ${e.message}`);
+      throw e;
+    }
+  }
+  if (d.cutoff === undefined) throw new ConfigError(`model.descriptor: descriptor type "${d.type}" needs a cutoff`);
+  const cutoff = d.cutoff;
   const species = d.species ? d.species.map((v) => (typeof v === 'number' ? v : atomicNumber(v))) : speciesOf(frames);
   const cutoffFunction = d.cutoff_function ? { kind: d.cutoff_function } : undefined;
   try {
     if (d.type === 'body-order') {
-      const o: BodyOrderOptions = { species, cutoff: d.cutoff };
+      const o: BodyOrderOptions = { species, cutoff };
       if (d.r_min !== undefined) o.rMin = d.r_min;
       if (cutoffFunction) o.cutoffFunction = cutoffFunction;
       if (d.max_body_order !== undefined) o.maxBodyOrder = d.max_body_order;
@@ -577,7 +636,7 @@ export function descriptorFromConfig(d: DescriptorConfig, frames: readonly Struc
       if (d.radial_transform !== undefined) o.radialTransform = parseRadialTransform(d.radial_transform);
       return new BodyOrderDescriptor(o);
     }
-    const o: ACSFStandardOptions = { species, cutoff: d.cutoff };
+    const o: ACSFStandardOptions = { species, cutoff };
     if (d.r_min !== undefined) o.rMin = d.r_min;
     if (cutoffFunction) o.cutoffFunction = cutoffFunction;
     if (d.n_radial !== undefined) o.nRadial = d.n_radial;

@@ -223,6 +223,14 @@ export class BodyOrderDescriptor implements Descriptor {
     return `${KIND_NAMES[kind]} [${ch.join(', ')}]`;
   }
 
+  /** Radial indices n of the moments multiplied in feature k (one per slot, body order - 1 of them). */
+  radialIndices(k: number): number[] {
+    const kind = this.terms[4 * k]!;
+    const out: number[] = [];
+    for (let t = 0; t < SLOTS[kind]!.length; t++) out.push(this.terms[4 * k + 1 + t]! % this.nRad);
+    return out;
+  }
+
   /** Body order (2, 3 or 4) of feature k. */
   bodyOrder(k: number): number {
     return SLOTS[this.terms[4 * k]!]!.length + 1;

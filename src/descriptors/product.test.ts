@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BodyOrderDescriptor } from './body-order.js';
 import { ACSF } from './acsf.js';
-import { ProductDescriptor, productIndices } from './product.js';
+import { ProductDescriptor, productIndices, selectProductIndices } from './product.js';
 import { checkDescriptorDerivatives, descriptorTestStructures } from './check.js';
 import { descriptorFromJSON } from './registry.js';
 import type { Descriptor } from './descriptor.js';
@@ -150,5 +150,11 @@ test('product JSON round trip is exact; bad indices and unknown body orders are 
   assert.throws(() => new ProductDescriptor({ inner: b, indices: [3, 1, 3] }), /listed twice/);
   assert.throws(() => productIndices(b, [b.counts[0] + 1]), /body order 2; the inner descriptor has/);
   assert.throws(() => productIndices(ACSF.standard({ species: [SI], cutoff: 4 }), [2]), /does not report body orders/);
+  // 3-body features with n < 1: channels (Si n0, Ge n0) -> 3 channel pairs x 3 ranks (lMax3 2)
+  const rb = selectProductIndices(b, { radialBelow: [0, 1] });
+  assert.equal(rb.length, 3 * 3);
+  for (const k of rb) assert.ok(b.bodyOrder(k) === 3 && b.radialIndices(k).every((n) => n === 0), b.featureLabel(k));
+  assert.equal(selectProductIndices(b, { radialBelow: [0, 2] }).length, b.counts[1], 'nMax3 = 2: every 3-body feature');
+  assert.throws(() => selectProductIndices(b, { indices: [1], perBodyOrder: [1] }), /exactly one of/);
   assert.throws(() => descriptorFromJSON({ type: 'product', version: 2, inner: b.toJSON(), indices: [] }), /unsupported version/);
 });

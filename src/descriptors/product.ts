@@ -36,10 +36,14 @@
  * | w_eff,k(i)        | this.weff[i * m + k]                                       |
  * | m, |S|            | this.inner.size, this.indices.length                       |
  *
- * Choosing S: `ProductDescriptor` takes explicit indices; `productIndices(inner, [K2, K3, K4])`
- * picks the first K_b features of body order b for inners that report `bodyOrder(k)`
- * (BodyOrderDescriptor: within an order, features are listed by rank l, then channel pair, so the
- * first K are the lowest-rank, lowest-radial-index ones).
+ * Choosing S: `ProductDescriptor` takes explicit indices (stored in its JSON); `selectProductIndices`
+ * builds them from a `ProductSelection`: explicit indices, the first K_b features of body order b
+ * (`perBodyOrder`, inners that report `bodyOrder(k)`; for BodyOrderDescriptor the first 3-body
+ * features are all rank 0), or every feature of body order b whose radial indices are all below N_b
+ * (`radialBelow`, inners that report `radialIndices(k)`: BodyOrderDescriptor; all ranks, all
+ * species channels). Products of 2-body features duplicate 3-body rank-0 ones and 2-body x 3-body
+ * products duplicate 4-body (0,l,l) ones when the radial indices are in range, so the useful
+ * products are mostly 3-body x 3-body (5-body) ones.
  */
 import { ParameterError } from '../core/errors.js';
 import type { NeighborList } from '../neighbors/neighbor-list.js';
@@ -61,8 +65,42 @@ interface BodyOrdered {
   bodyOrder(k: number): number;
 }
 
+/** ... and the radial indices of the moments in each feature (BodyOrderDescriptor). */
+interface RadialIndexed extends BodyOrdered {
+  radialIndices(k: number): readonly number[];
+}
+
+/** How to choose the subset S (exactly one key; see `productIndices`). */
+export interface ProductSelection {
+  /** Explicit inner feature indices. */
+  indices?: readonly number[];
+  /** [K2, K3, K4]: the first K_b features of body order b. */
+  perBodyOrder?: readonly number[];
+  /** [N2, N3, N4]: every feature of body order b whose radial indices are all below N_b (0: none of that order). */
+  radialBelow?: readonly number[];
+}
+
 function hasBodyOrder(d: Descriptor): d is Descriptor & BodyOrdered {
   return typeof (d as Partial<BodyOrdered>).bodyOrder === 'function';
+}
+
+/** The subset S of a selection (sorted inner feature indices). */
+export function selectProductIndices(inner: Descriptor, sel: ProductSelection): number[] {
+  const given = (['indices', 'perBodyOrder', 'radialBelow'] as const).filter((k) => sel[k] !== undefined);
+  if (given.length !== 1) throw new ParameterError(`${WHO}: give exactly one of indices, perBodyOrder, radialBelow (got ${given.length ? given.join(', ') : 'none'})`);
+  if (sel.indices) return [...sel.indices].sort((a, b) => a - b);
+  if (sel.perBodyOrder) return productIndices(inner, sel.perBodyOrder);
+  const nb = sel.radialBelow!;
+  if (typeof (inner as Partial<RadialIndexed>).radialIndices !== 'function' || !hasBodyOrder(inner)) throw new ParameterError(`${WHO}: inner descriptor "${inner.name}" does not report radial indices; give explicit indices`);
+  if (nb.length === 0 || nb.length > 3 || nb.some((v) => !Number.isInteger(v) || v < 0)) throw new ParameterError(`${WHO}: radialBelow must list 1 to 3 non-negative integers (body orders 2, 3, 4), got ${JSON.stringify(nb)}`);
+  const ri = inner as Descriptor & RadialIndexed;
+  const out: number[] = [];
+  for (let k = 0; k < inner.size; k++) {
+    const lim = nb[ri.bodyOrder(k) - 2] ?? 0;
+    if (ri.radialIndices(k).every((n) => n < lim)) out.push(k);
+  }
+  if (out.length === 0) throw new ParameterError(`${WHO}: radialBelow ${JSON.stringify(nb)} selects no feature`);
+  return out;
 }
 
 /**
