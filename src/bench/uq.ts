@@ -12,7 +12,10 @@
  *   F MAE / RMSE  = mean / RMS over force components of F_pred - F_ref          (eV/Å)
  *   fit s         = mean wall time of one fold's fit (descriptors + fit, as fitModel reports)
  *   within 1, 2 s = fraction of force components with |e_c| <= z sigma_c     (calibration.ts)
- *   Spearman      = rank correlation of sigma_c and |e_c|
+ *   Spearman      = rank correlation of sigma_c and |e_c|, pooled; "rho folds" is the mean of the
+ *                   five per-fold values (a GP's sigma includes its fitted noise level, which differs
+ *                   a little between folds; when sigma is mostly noise, pooling ranks folds rather
+ *                   than components)
  *   mean sigma    = mean predicted sigma_c                                      (eV/Å)
  *   sigma scale s = the 68.27% quantile of |e_c| / sigma_c over the held-out components: the factor
  *                   that puts 68.27% of the errors within s sigma (1 = calibrated at 1 sigma; > 1:
@@ -43,7 +46,7 @@ import { linalgBackendName } from '../core/linalg.js';
 import { modelFromJSON } from '../models/registry.js';
 import { readStructures } from '../node/files.js';
 import { enableNativeLinalg } from '../node/linalg-native.js';
-import { calibration, type CalibrationRecord } from '../training/calibration.js';
+import { calibration, spearman, type CalibrationRecord } from '../training/calibration.js';
 import { kFold } from '../training/dataset.js';
 import { chooseLabelKeys, descriptorFromConfig, fitModel, loadTrainConfig, predictSet, TRAINABLE_MODEL_TYPES, type ModelType } from '../cli/train.js';
 
@@ -69,6 +72,8 @@ export interface UqRow {
   calibration: CalibrationRecord | null;
   /** 68.27% quantile of |e_c| / sigma_c, pooled (null without uncertainty). */
   sigma_scale: number | null;
+  /** Mean over folds of the per-fold Spearman(sigma, |e|) (null without uncertainty). */
+  spearman_fold_mean: number | null;
   scaled_within_2sigma: number | null;
   scaled_within_1sigma: number | null;
   /** One line per fold from the fitter (e.g. GP noise levels, NN epochs). */
@@ -87,7 +92,7 @@ export function uqConfigPath(root: string, element: string, model: ModelType): s
   return join(root, 'examples', 'mlearn', model === 'linear' ? `${element}.yaml` : `${element}-${model}.yaml`);
 }
 
-/** The q-quantile (0..1, nearest rank) of |err[c]| / sig[c] over c in [from, to) except [skipFrom, skipTo). */
+/** The q-quantile (0..1, nearest rank) of |err[c]| / sig[c] over every c outside [skip[0], skip[1]). */
 export function ratioQuantile(err: ArrayLike<number>, sig: ArrayLike<number>, q: number, skip: [number, number] = [0, 0]): number {
   const r: number[] = [];
   for (let c = 0; c < err.length; c++) {
@@ -104,7 +109,7 @@ export function ratioQuantile(err: ArrayLike<number>, sig: ArrayLike<number>, q:
 const P1 = 0.6826894921370859;
 
 /** Run the CV of one config. `maxFolds` (default all) limits the folds evaluated (quick looks only). */
-export async function runUqCase(config: string, o: { element: string; model?: ModelType; maxFolds?: number; log?: (s: string) => void; env?: Record<string, string | undefined> } = { element: '?' }): Promise<UqRow> {
+export async function runUqCase(config: string, o: { element: string; model?: ModelType; maxFolds?: number; log?: (s: string) => void; env?: Record<string, string | undefined> }): Promise<UqRow> {
   const c = loadTrainConfig(config, {}, o.env ?? process.env);
   const model = c.model.type;
   if (o.model && o.model !== model) throw new ParameterError(`${config}: model.type is ${model}, expected ${o.model}`);
@@ -159,6 +164,7 @@ export async function runUqCase(config: string, o: { element: string; model?: Mo
     predict_time_s: predS / nRun,
     calibration: null,
     sigma_scale: null,
+    spearman_fold_mean: null,
     scaled_within_1sigma: null,
     scaled_within_2sigma: null,
     headlines,
@@ -167,6 +173,13 @@ export async function runUqCase(config: string, o: { element: string; model?: Mo
     const err = Float64Array.from(fErr), sig = Float64Array.from(fSig);
     row.calibration = calibration(err, sig);
     row.sigma_scale = ratioQuantile(err, sig, P1);
+    let rs = 0, from0 = 0;
+    for (let k = 0; k < nRun; k++) {
+      const to = foldEnds[k]!;
+      rs += spearman(sig.subarray(from0, to), err.subarray(from0, to).map(Math.abs)) ?? NaN;
+      from0 = to;
+    }
+    row.spearman_fold_mean = rs / nRun;
     if (nRun >= 2) {
       // cross-fitted scale: fold k's sigmas times the quantile factor of the other folds' held-out predictions
       const scaled = new Float64Array(sig.length);
@@ -186,7 +199,7 @@ export async function runUqCase(config: string, o: { element: string; model?: Mo
 }
 
 export const UQ_BENCH_HEADER =
-  'El | model     | feats | E MAE / RMSE (meV/at) | F MAE / RMSE (eV/Å) | fit/fold (s) | pred/fold (s) | in 1σ | in 2σ | Spearman | mean σ | σ scale | scaled 1σ / 2σ';
+  'El | model     | feats | E MAE / RMSE (meV/at) | F MAE / RMSE (eV/Å) | fit/fold (s) | pred/fold (s) | in 1σ | in 2σ | Spearman | ρ folds | mean σ | σ scale | scaled 1σ / 2σ';
 
 export function formatUqRow(r: UqRow): string {
   const f = (x: number | null | undefined, d: number, w: number) => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(d)).padStart(w);
@@ -202,6 +215,7 @@ export function formatUqRow(r: UqRow): string {
     f(cal?.force_within_1sigma, 3, 5),
     f(cal?.force_within_2sigma, 3, 5),
     f(cal?.sigma_error_spearman, 3, 8),
+    f(r.spearman_fold_mean, 3, 7),
     f(cal?.mean_sigma, 4, 6),
     f(r.sigma_scale, 2, 7),
     `${f(r.scaled_within_1sigma, 3, 5)} / ${f(r.scaled_within_2sigma, 3, 5)}`,
