@@ -29,7 +29,7 @@
  * | symbol            | variable                                                   |
  * |-------------------|------------------------------------------------------------|
  * | B_k(i)            | this.fb[i * m + k] (inner features, scratch)               |
- * | dB_k(i)/dd_p,c    | this.db[(p * 3 + c) * m + k] (inner derivatives, scratch)  |
+ * | dB_k(i)/dd_p,c    | out.derivatives[(p * 3 + c) * size + k] (k < m; see computeWithDerivatives) |
  * | P_k(i)            | out.features[i * size + k]                                 |
  * | a, b of product q | this.pa[q], this.pb[q]  (feature m + q)                    |
  * | w_k, w_q          | w.weights[row_i * size + k], w.weights[row_i * size + m + q] |
@@ -224,27 +224,32 @@ export class ProductDescriptor implements Descriptor {
     this.expand(n, out);
   }
 
+  /**
+   * The inner derivatives are written into the front of `out.derivatives` (stride m) and spread in
+   * place to stride `size`, last row first (row r moves from r m to r size >= r m, so no unread row
+   * is overwritten), then the products are formed from the moved row: no pairs x 3 x m scratch.
+   */
   computeWithDerivatives(s: Structure, nl: NeighborList, out: DescriptorDerivatives): void {
     const n = s.numbers.length;
     const pairs = nl.offsets[n]!;
     const m = this.inner.size, size = this.size, np = this.pa.length;
     checkBuffer(WHO, 'features', out.features, n * size);
     checkBuffer(WHO, 'derivatives', out.derivatives, pairs * 3 * size);
-    this.ensure(n, pairs, true, false);
-    const fb = this.fb, db = this.db, pa = this.pa, pb = this.pb, D = out.derivatives;
-    this.inner.computeWithDerivatives(s, nl, { features: fb, derivatives: db });
+    this.ensure(n, 0, false, false);
+    const fb = this.fb, pa = this.pa, pb = this.pb, D = out.derivatives;
+    this.inner.computeWithDerivatives(s, nl, { features: fb, derivatives: D });
     this.expand(n, out.features);
     const off = nl.offsets;
-    for (let i = 0; i < n; i++) {
+    for (let i = n - 1; i >= 0; i--) {
       const bi = i * m;
-      for (let p = off[i]!; p < off[i + 1]!; p++) {
-        for (let c = 0; c < 3; c++) {
+      for (let p = off[i + 1]! - 1; p >= off[i]!; p--) {
+        for (let c = 2; c >= 0; c--) {
           const src = (p * 3 + c) * m, dst = (p * 3 + c) * size;
-          for (let k = 0; k < m; k++) D[dst + k] = db[src + k]!;
+          if (dst !== src) D.copyWithin(dst, src, src + m);
           const dm = dst + m;
           for (let q = 0; q < np; q++) {
             const a = pa[q]!, b = pb[q]!;
-            D[dm + q] = fb[bi + a]! * db[src + b]! + fb[bi + b]! * db[src + a]!;
+            D[dm + q] = fb[bi + a]! * D[dst + b]! + fb[bi + b]! * D[dst + a]!;
           }
         }
       }
