@@ -142,6 +142,8 @@ export class ProductDescriptor implements Descriptor {
   private fb = new Float64Array(0);
   private db = new Float64Array(0);
   private weff = new Float64Array(0);
+  private readonly ca: Float64Array;
+  private readonly cb: Float64Array;
 
   constructor(o: ProductOptions) {
     const inner = o.inner;
@@ -165,6 +167,8 @@ export class ProductDescriptor implements Descriptor {
       }
     }
     this.size = m + np;
+    this.ca = new Float64Array(np);
+    this.cb = new Float64Array(np);
   }
 
   /** Number of product features (size - inner.size). */
@@ -240,17 +244,20 @@ export class ProductDescriptor implements Descriptor {
     this.inner.computeWithDerivatives(s, nl, { features: fb, derivatives: D });
     this.expand(n, out.features);
     const off = nl.offsets;
+    const ca = this.ca, cb = this.cb;
     for (let i = n - 1; i >= 0; i--) {
       const bi = i * m;
+      // per atom: dP_q = ca[q] dB_pb[q] + cb[q] dB_pa[q] with ca = B_pa, cb = B_pb
+      for (let q = 0; q < np; q++) {
+        ca[q] = fb[bi + pa[q]!]!;
+        cb[q] = fb[bi + pb[q]!]!;
+      }
       for (let p = off[i + 1]! - 1; p >= off[i]!; p--) {
         for (let c = 2; c >= 0; c--) {
           const src = (p * 3 + c) * m, dst = (p * 3 + c) * size;
-          if (dst !== src) D.copyWithin(dst, src, src + m);
+          if (dst !== src) for (let k = m - 1; k >= 0; k--) D[dst + k] = D[src + k]!;
           const dm = dst + m;
-          for (let q = 0; q < np; q++) {
-            const a = pa[q]!, b = pb[q]!;
-            D[dm + q] = fb[bi + a]! * D[dst + b]! + fb[bi + b]! * D[dst + a]!;
-          }
+          for (let q = 0; q < np; q++) D[dm + q] = ca[q]! * D[dst + pb[q]!]! + cb[q]! * D[dst + pa[q]!]!;
         }
       }
     }
