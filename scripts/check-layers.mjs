@@ -4,7 +4,8 @@
 //   core < structure < io < neighbors < descriptors < models < potentials < training
 //        < dynamics < methods < active < workflows < {cli, web}
 // `node/` (Node-only adapters) may import any browser layer; only `cli` (and bench) may import `node/`.
-// Test files (*.test.ts) may import anything: they run under Node only and ship in no bundle.
+// Test files (*.test.ts) may import any layer (they ship in no bundle), but in browser-safe layers
+// they too reach Node (runner, assert, files, peer programs) only through src/node/test-support.ts.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve, sep } from 'node:path';
 
@@ -48,11 +49,16 @@ for (const file of walk(SRC)) {
     problems.push(`${rel}: folder "${layer}" is not a known layer (${[...ORDER, ...ENTRY, ...NODE_ONLY].join(', ')})`);
     continue;
   }
-  if (isTest) continue;
   const text = readFileSync(file, 'utf8');
   const browserSafe = ORDER.includes(layer) || layer === 'web';
   for (const m of text.matchAll(importRe)) {
     const spec = m[1] ?? m[2];
+    if (isTest) {
+      if (browserSafe && !spec.startsWith('.') && NODE_BUILTINS.test(spec)) {
+        problems.push(`${rel}: test in browser-safe layer "${layer}" imports Node built-in "${spec}"; use src/node/test-support.ts`);
+      }
+      continue;
+    }
     if (spec.startsWith('.')) {
       const target = resolve(dirname(file), spec);
       const tl = layerOf(target);
@@ -68,6 +74,7 @@ for (const file of walk(SRC)) {
     }
   }
   if (browserSafe) {
+    // tests may print (console) but not touch process/Buffer/require either
     const lines = text.split('\n');
     lines.forEach((line, k) => {
       const code = line.replace(/\/\/.*$/, '');

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { ELEMENTS, MAX_Z, atomicNumber, element, isElementSymbol, massOf, symbolOf } from './elements.js';
 import { MlpotError } from './errors.js';
 

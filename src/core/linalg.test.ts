@@ -1,26 +1,18 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { test, assert, isCI, runPython, withTempDir } from '../node/test-support.js';
 import { Rng } from './rng.js';
 import {
   NormalEquations, NotPositiveDefiniteError, applyQ, cholesky, choleskySolve, columnMeanStd, eighSymmetric, gemm,
   lstsqQR, matmul, matrix, qrFactor, qrQ, qrR, qrSolve, solveLower, solveLowerTransposed, solveUpper, standardizeColumns, syrk,
 } from './linalg.js';
 
-const PY = '/usr/bin/python3';
-
 /** numpy is available (Debian python3-numpy, pulled in by python3-ase); under CI=true its absence fails. */
 function numpyAvailable(): boolean {
-  const r = spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' });
-  return r.status === 0;
+  return runPython('import numpy').status === 0;
 }
 const HAVE_NUMPY = numpyAvailable();
-const SKIP_NUMPY = HAVE_NUMPY ? false : process.env.CI === 'true' ? false : 'numpy not available via /usr/bin/python3 (install Debian package python3-numpy)';
+const SKIP_NUMPY = HAVE_NUMPY ? false : isCI() ? false : 'numpy not available via /usr/bin/python3 (install Debian package python3-numpy)';
 
-test('numpy reference is available under CI=true', { skip: process.env.CI !== 'true' }, () => {
+test('numpy reference is available under CI=true', { skip: !isCI() }, () => {
   assert.ok(HAVE_NUMPY, 'CI=true but /usr/bin/python3 cannot import numpy (install python3-numpy)');
 });
 
@@ -29,27 +21,24 @@ test('numpy reference is available under CI=true', { skip: process.env.CI !== 't
  * (read in Python with `ld('key', shape)`), outputs written with `sv('key', array)` come back as Float64Arrays.
  */
 function numpy(script: string, inputs: Record<string, Float64Array>): Record<string, Float64Array> {
-  const dir = mkdtempSync(join(tmpdir(), 'mlpot-linalg-'));
-  try {
-    for (const [k, v] of Object.entries(inputs)) writeFileSync(join(dir, `${k}.bin`), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  return withTempDir('mlpot-linalg-', (dir) => {
+    for (const [k, v] of Object.entries(inputs)) dir.write(`${k}.bin`, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
     const prelude = [
       'import numpy as np, os, sys',
-      `D = ${JSON.stringify(dir)}`,
+      `D = ${JSON.stringify(dir.path)}`,
       'OUT = []',
       "def ld(k, shape): return np.fromfile(os.path.join(D, k + '.bin'), dtype='<f8').reshape(shape)",
       "def sv(k, a): np.ascontiguousarray(a, dtype='<f8').tofile(os.path.join(D, 'out_' + k + '.bin')); OUT.append(k)",
     ].join('\n');
-    const r = spawnSync(PY, ['-c', `${prelude}\n${script}\nprint(' '.join(OUT))`], { encoding: 'utf8' });
+    const r = runPython(`${prelude}\n${script}\nprint(' '.join(OUT))`);
     if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
     const res: Record<string, Float64Array> = {};
     for (const k of r.stdout.trim().split(/\s+/)) {
-      const buf = readFileSync(join(dir, `out_${k}.bin`));
+      const buf = dir.read(`out_${k}.bin`);
       res[k] = new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
     }
     return res;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function randMat(rng: Rng, m: number, n: number): Float64Array {

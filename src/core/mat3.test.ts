@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { cross, det3, dot3, fromVoigt, identity3, inv3, mul3, norm3, rotationMatrix, toVoigt, transpose3 } from './mat3.js';
 import { Rng } from './rng.js';
 

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { Rng } from './rng.js';
 
 test('same seed gives the same stream, different seeds differ', () => {

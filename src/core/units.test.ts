@@ -1,8 +1,6 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { test, assert, runPython } from '../node/test-support.js';
 import * as U from './units.js';
-import { asePeer, PYTHON } from '../node/peers.js';
+import { asePeer } from '../node/peers.js';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
@@ -33,7 +31,7 @@ test('derived conversions are mutually consistent', () => {
 });
 
 test('units agree with ASE ase.units (CODATA 2014) to ~1e-6', { skip: asePeer().skip }, () => {
-  const r = spawnSync(PYTHON, ['-c', 'from ase import units as u; import json; print(json.dumps([u.kB, u.mol / u.kJ, 1 / u.invcm, 1 / u.GPa, 1 / u.fs, u.Hartree, u.Bohr]))'], { encoding: 'utf8', timeout: 60000 });
+  const r = runPython('from ase import units as u; import json; print(json.dumps([u.kB, u.mol / u.kJ, 1 / u.invcm, 1 / u.GPa, 1 / u.fs, u.Hartree, u.Bohr]))', [], { timeoutMs: 60000 });
   assert.equal(r.status, 0, r.stderr);
   const [kB, kjmol, invcm, gpa, naturalFs, hartree, bohr] = JSON.parse(r.stdout) as number[];
   assert.ok(rel(U.KB, kB!) < 2e-6, `kB ${U.KB} vs ASE ${kB}`);

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { ACSF } from './acsf.js';
 import { checkDescriptorDerivatives, descriptorTestStructures } from './check.js';
 import { descriptorFromJSON } from './registry.js';

@@ -1,6 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { test, assert, cwdPath, fileExists, readText } from '../node/test-support.js';
 import { BodyOrderDescriptor } from './body-order.js';
 import { ACSF } from './acsf.js';
 import { checkDescriptorDerivatives, descriptorTestStructures } from './check.js';
@@ -218,15 +216,15 @@ test('body-order: unknown elements and bad hyper-parameters are ParameterErrors 
 });
 
 test('featurisation speed on the mlearn Si training set (printed, not asserted)', () => {
-  const file = '/work/shared/data/mlearn/Si/training.json';
-  const frames = existsSync(file)
-    ? readMlearnJson(readFileSync(file, 'utf8'))
+  const file = cwdPath('../shared/data/mlearn/Si/training.json');
+  const frames = fileExists(file)
+    ? readMlearnJson(readText(file))
     : Array.from({ length: 50 }, (_, k) => rattle(supercell(bulk('Si', 'diamond', { a: 5.43, cubic: true }), [[2, 0, 0], [0, 2, 0], [0, 0, 2]]), 0.1, new Rng(k)));
   const rc = 5;
   const nls = frames.map((s) => buildNeighborList(s, rc));
   let atoms = 0, pairs = 0, maxN = 0, maxP = 0;
   frames.forEach((s, f) => { atoms += s.length; pairs += pairCount(nls[f]!); maxN = Math.max(maxN, s.length); maxP = Math.max(maxP, pairCount(nls[f]!)); });
-  const lines = [`${existsSync(file) ? 'mlearn Si' : 'synthetic Si'}: ${frames.length} frames, ${atoms} atoms, ${(pairs / atoms).toFixed(1)} neighbours/atom within ${rc} Å`];
+  const lines = [`${fileExists(file) ? 'mlearn Si' : 'synthetic Si'}: ${frames.length} frames, ${atoms} atoms, ${(pairs / atoms).toFixed(1)} neighbours/atom within ${rc} Å`];
   for (const d of [new BodyOrderDescriptor({ species: [SI], cutoff: rc }), ACSF.standard({ species: [SI], cutoff: rc })]) {
     const out = { features: new Float64Array(maxN * d.size), derivatives: new Float64Array(maxP * 3 * d.size) };
     let t0 = performance.now();

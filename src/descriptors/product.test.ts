@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { BodyOrderDescriptor } from './body-order.js';
 import { ACSF } from './acsf.js';
 import { ProductDescriptor, productIndices, selectProductIndices } from './product.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { ChebyshevRadialBasis, parseRadialTransform, type RadialTransform } from './radial.js';
 import { COSINE_CUTOFF, POLYNOMIAL_CUTOFF } from './cutoff.js';
 import { BodyOrderDescriptor } from './body-order.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { ValidationError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { EV_PER_A3_TO_GPA, MV2_TO_EV } from '../core/units.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { Rng } from '../core/rng.js';
 import { ForceEngine } from './forces.js';
 import { velocityVerlet } from './integrator.js';

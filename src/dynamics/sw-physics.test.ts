@@ -2,8 +2,7 @@
  * Physics checks of the dynamics engine on Stillinger-Weber silicon: short versions of the long
  * validation runs in src/bench/validate-md.ts (see docs/benchmarks.md for their figures).
  */
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { Rng } from '../core/rng.js';
 import { StillingerWeber } from '../potentials/sw.js';
 import { bulk, rattle } from '../structure/builders.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { readDeepmdRaw, readDeepmdSystem, writeDeepmdSystem, type DeepmdFiles } from './deepmd.js';
 import { writeNpy } from './npy.js';
 import { ParseError, ValidationError } from '../core/errors.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { ParseError, ValidationError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { Structure } from '../structure/structure.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { ValidationError } from '../core/errors.js';
 import { Structure } from '../structure/structure.js';
 import { DEFAULT_REFERENCE_KEYS, PREDICTION_KEYS, getEnergy, getForces, getStressVoigt, setPrediction } from './labels.js';

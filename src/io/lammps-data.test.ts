@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { readLammpsData, writeLammpsData } from './lammps-data.js';
 import { ParseError } from '../core/errors.js';
 import { Structure } from '../structure/structure.js';

@@ -1,15 +1,12 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { test, assert, cwdPath, fileExists, isCI, readText } from '../node/test-support.js';
 import { readMlearnJson, writeMlearnJson, type MlearnStressOrder } from './mlearn.js';
 import { ParseError } from '../core/errors.js';
 import { KBAR_TO_EV_PER_A3 } from '../core/units.js';
 import { Structure } from '../structure/structure.js';
 
-const DIR = resolve(process.cwd(), '../shared/data/mlearn');
-const present = existsSync(DIR);
-if (!present && process.env['CI'] === 'true') throw new Error(`CI: shared data folder ${DIR} is missing`);
+const DIR = cwdPath('../shared/data/mlearn');
+const present = fileExists(DIR);
+if (!present && isCI()) throw new Error(`CI: shared data folder ${DIR} is missing`);
 const skip = present ? false : `needs ${DIR} (shared mlearn data)`;
 
 const FILES: Array<[string, string, number, number, [number, number] | undefined]> = [
@@ -26,7 +23,7 @@ function load(el: string, order?: MlearnStressOrder): Structure[] {
   const key = el + (order ?? '');
   if (!cache.has(key)) {
     const f = FILES.find((x) => x[0] === el)![1];
-    cache.set(key, readMlearnJson(readFileSync(join(DIR, f), 'utf8'), { file: f, ...(order ? { stressOrder: order } : {}) }));
+    cache.set(key, readMlearnJson(readText(`${DIR}/${f}`), { file: f, ...(order ? { stressOrder: order } : {}) }));
   }
   return cache.get(key)!;
 }

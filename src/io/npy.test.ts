@@ -1,12 +1,7 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { test, assert, readBytes, runPython, withTempDir } from '../node/test-support.js';
 import { parseNpy, writeNpy } from './npy.js';
 import { ParseError } from '../core/errors.js';
-import { PYTHON, asePeer } from '../node/peers.js';
+import { asePeer } from '../node/peers.js';
 
 test('npy write/parse round trip is exact, including 1-D and 0-D shapes', () => {
   const data = Float64Array.of(1.5, -0, Math.PI, 1e-310, -2.5e300, 7);
@@ -25,8 +20,7 @@ test('npy write/parse round trip is exact, including 1-D and 0-D shapes', () => 
 });
 
 test('npy arrays written by numpy (all dtypes, versions 1-3) parse to the same values, and numpy reads ours', { skip: asePeer().skip }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mlpot-npy-'));
-  try {
+  withTempDir('mlpot-npy-', (dir) => {
     const py = `
 import numpy as np, json, sys
 d = sys.argv[1]
@@ -52,8 +46,8 @@ mine = np.load(f"{d}/mine.npy")
 out.append({'mine': mine.tolist(), 'dtype': mine.dtype.str, 'shape': list(mine.shape)})
 print(json.dumps(out))
 `;
-    writeFileSync(join(dir, 'mine.npy'), writeNpy([2, 2], Float64Array.of(0.1, 0.2, 1 / 3, -1e-300)));
-    const r = spawnSync(PYTHON, ['-c', py, dir], { encoding: 'utf8' });
+    dir.write('mine.npy', writeNpy([2, 2], Float64Array.of(0.1, 0.2, 1 / 3, -1e-300)));
+    const r = runPython(py, [dir.path]);
     assert.equal(r.status, 0, r.stderr);
     const cases = JSON.parse(r.stdout) as Array<{ file: string; dtype: string; shape: number[]; values: number[]; mine?: number[][] }>;
     const mine = cases.pop()!;
@@ -61,15 +55,13 @@ print(json.dumps(out))
     assert.equal(mine.dtype, '<f8');
     assert.equal(cases.length, 15 * 3);
     for (const c of cases) {
-      const a = parseNpy(readFileSync(c.file), { file: c.file });
+      const a = parseNpy(readBytes(c.file), { file: c.file });
       assert.deepEqual(a.shape, c.shape, c.file);
       assert.equal(a.dtype, c.dtype, c.file);
       assert.ok(c.dtype.includes('f') ? a.data instanceof Float64Array : a.data instanceof Int32Array, `${c.file} array type`);
       assert.deepEqual(Array.from(a.data), c.values, `${c.file} (${c.dtype}) values`);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 function withHeader(header: string, data = new Uint8Array(0)): Uint8Array {

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { CommitteePotential } from './committee.js';
 import { LinearPotential } from './linear.js';
 import { modelFromJSON } from './registry.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { GPPotential, gpDesign, type GPBasis } from './gp.js';
 import { kernelValue, type KernelSpec } from './kernels.js';
 import { BodyOrderDescriptor } from '../descriptors/body-order.js';

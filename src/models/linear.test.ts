@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { LinearPotential } from './linear.js';
 import { BodyOrderDescriptor } from '../descriptors/body-order.js';
 import { ACSF } from '../descriptors/acsf.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { ACTIVATIONS, MLP, NNPotential, pairAdjoint, pairForces, type Activation } from './nn.js';
 import { BodyOrderDescriptor } from '../descriptors/body-order.js';
 import { runConformance } from '../potentials/conformance.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { cellListNeighborList, searchBasis } from './cell-list.js';
 import { bruteForceNeighborList, type NeighborInput } from './brute-force.js';
 import { buildNeighborList } from './build.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { halfPairIndex, needsRebuild, pairCount, refreshShifts } from './neighbor-list.js';
 import { buildNeighborList } from './build.js';
 

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { mix, ScaledPotential, SumPotential } from './compose.js';
 import { LennardJones } from './lj.js';
 import { Morse } from './morse.js';

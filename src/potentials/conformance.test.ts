@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { LennardJones } from './lj.js';
 import { checkForces, checkStress, checkCapabilities, checkTranslation } from './conformance.js';
 import type { ComputeContext, ComputeRequest, ComputeResult, Potential } from './potential.js';

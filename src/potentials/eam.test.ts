@@ -1,6 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { test, assert, fileExists, readText } from '../node/test-support.js';
 import { Eam, FUNCFL_Z2R_FACTOR } from './eam.js';
 import { runConformance } from './conformance.js';
 import { lammpsSpline, splineDerivative, splineValue } from './spline.js';
@@ -13,7 +11,7 @@ const POT_DIR = '/usr/share/lammps/potentials';
 const CU_U3 = `${POT_DIR}/Cu_u3.eam`;
 const NI_U3 = `${POT_DIR}/Ni_u3.eam`;
 const CUNI = `${POT_DIR}/CuNi.eam.alloy`;
-const need = (...files: string[]) => ({ skip: files.every(existsSync) ? false : `needs ${files.join(', ')} (apt-get install lammps)` });
+const need = (...files: string[]) => ({ skip: files.every(fileExists) ? false : `needs ${files.join(', ')} (apt-get install lammps)` });
 
 /** Format a table five values per line, like DYNAMO files. */
 function table(values: number[]): string {
@@ -117,7 +115,7 @@ for (const [label, cell, pbc] of CELLS) {
   });
 
   test(`eam (Cu_u3 funcfl) passes the conformance kit (${label})`, need(CU_U3), () => {
-    const pot = Eam.fromFuncfl(readFileSync(CU_U3, 'utf8'));
+    const pot = Eam.fromFuncfl(readText(CU_U3));
     for (let seed = 0; seed < 3; seed++) {
       const s = randomStructure({ numbers: [29], n: 6, cell, pbc, minDistance: 2.0, seed: 10 + seed });
       for (const r of runConformance(pot, s, { h: 2e-5, forceTol: 1e-6, stressTol: 1e-7 })) assert.ok(r.pass, `${r.check}: ${r.detail} (error ${r.error}, tol ${r.tolerance})`);
@@ -126,28 +124,28 @@ for (const [label, cell, pbc] of CELLS) {
 }
 
 test('eam/alloy (CuNi.eam.alloy) passes the conformance kit on a small triclinic alloy cell', need(CUNI), () => {
-  const pot = Eam.fromSetfl(readFileSync(CUNI, 'utf8'));
+  const pot = Eam.fromSetfl(readText(CUNI));
   assert.deepEqual(pot.elements, ['Ni', 'Cu']);
   const s = randomStructure({ numbers: [28, 29], n: 6, cell: cellFromParameters(5.2, 5.4, 5.9, 80, 95, 110), minDistance: 2.1, seed: 7 });
   for (const r of runConformance(pot, s, { h: 2e-5, forceTol: 1e-6, stressTol: 1e-7 })) assert.ok(r.pass, `${r.check}: ${r.detail} (error ${r.error}, tol ${r.tolerance})`);
 });
 
 test('funcfl pair term is 27.2 * 0.529 * Z(r)^2 / r and the grid is LAMMPS\' (one knot fewer)', need(CU_U3), () => {
-  const pot = Eam.fromFuncfl(readFileSync(CU_U3, 'utf8'));
+  const pot = Eam.fromFuncfl(readText(CU_U3));
   const t = pot.tables;
   assert.equal(t.nr, 499);
   assert.equal(t.nrho, 499);
   assert.equal(t.cutoff, 4.9499999999999886);
   assert.ok(Math.abs(t.rhomax - 499 * 5.0100200400801306e-4) < 1e-15);
   // Z(r) at knot 100 from the file: values after 3 header lines and 100 F lines
-  const words = readFileSync(CU_U3, 'utf8').split('\n').slice(3).join(' ').trim().split(/\s+/).map(Number);
+  const words = readText(CU_U3).split('\n').slice(3).join(' ').trim().split(/\s+/).map(Number);
   const zr = words.slice(500, 1000);
   assert.ok(Math.abs(t.z2r[0]![100]! - FUNCFL_Z2R_FACTOR * zr[100]! * zr[100]!) < 1e-12 * Math.abs(t.z2r[0]![100]!));
 });
 
 test('several funcfl files mix like LAMMPS: pair term from the product of effective charges', need(CU_U3, NI_U3), () => {
-  const cu = Eam.fromFuncfl(readFileSync(CU_U3, 'utf8'));
-  const both = Eam.fromFuncfl([readFileSync(CU_U3, 'utf8'), readFileSync(NI_U3, 'utf8')]);
+  const cu = Eam.fromFuncfl(readText(CU_U3));
+  const both = Eam.fromFuncfl([readText(CU_U3), readText(NI_U3)]);
   assert.deepEqual(both.species, [29, 28]);
   const t = both.tables;
   for (const m of [50, 200, 300]) {

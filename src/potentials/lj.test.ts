@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { LennardJones } from './lj.js';
 import { runConformance } from './conformance.js';
 import { randomStructure } from '../structure/random.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { LennardJones } from './lj.js';
 import { prepare } from './prepare.js';
 import type { Potential } from './potential.js';

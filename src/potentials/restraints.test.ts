@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { HarmonicRestraints, wrapAngle, type Restraint } from './restraints.js';
 import { checkCapabilities, checkForces, checkRotation, checkStress, checkTranslation } from './conformance.js';
 import { randomStructure } from '../structure/random.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { parsePotentialSpec, parsePotentialSpecs } from './spec.js';
 import { elementsInLammpsFile } from './registry.js';
 

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { lammpsSpline, resampleLagrange4, splineDerivative, splineValue } from './spline.js';
 
 const cubic = (x: number) => 1 + 2 * x - 0.5 * x * x + 0.1 * x * x * x;

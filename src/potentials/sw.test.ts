@@ -1,6 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { test, assert, fileExists, readText } from '../node/test-support.js';
 import { StillingerWeber } from './sw.js';
 import { runConformance } from './conformance.js';
 import { randomStructure } from '../structure/random.js';
@@ -26,8 +24,8 @@ function assertConforms(pot: StillingerWeber, s: Structure, label: string): void
   }
 }
 
-test('sw silicon() has exactly the parameters of LAMMPS Si.sw', { skip: existsSync(SI_SW_FILE) ? false : `needs ${SI_SW_FILE} (apt-get install lammps)` }, () => {
-  const fromFile = StillingerWeber.fromLammps(readFileSync(SI_SW_FILE, 'utf8'), ['Si'], 'Si.sw');
+test('sw silicon() has exactly the parameters of LAMMPS Si.sw', { skip: fileExists(SI_SW_FILE) ? false : `needs ${SI_SW_FILE} (apt-get install lammps)` }, () => {
+  const fromFile = StillingerWeber.fromLammps(readText(SI_SW_FILE), ['Si'], 'Si.sw');
   assert.deepEqual(si.params, fromFile.params);
   assert.equal(si.cutoff, fromFile.cutoff);
 });

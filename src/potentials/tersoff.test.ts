@@ -1,6 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { test, assert, fileExists, listDir, readText } from '../node/test-support.js';
 import { Tersoff } from './tersoff.js';
 import { runConformance } from './conformance.js';
 import { randomStructure } from '../structure/random.js';
@@ -26,8 +24,8 @@ function assertConforms(pot: Tersoff, s: Structure, label: string): void {
   }
 }
 
-test('tersoff silicon() has exactly the parameters of LAMMPS Si.tersoff', { skip: existsSync(`${LAMMPS_DIR}/Si.tersoff`) ? false : 'needs LAMMPS potentials (apt-get install lammps)' }, () => {
-  const fromFile = Tersoff.fromLammps(readFileSync(`${LAMMPS_DIR}/Si.tersoff`, 'utf8'), ['Si'], 'Si.tersoff');
+test('tersoff silicon() has exactly the parameters of LAMMPS Si.tersoff', { skip: fileExists(`${LAMMPS_DIR}/Si.tersoff`) ? false : 'needs LAMMPS potentials (apt-get install lammps)' }, () => {
+  const fromFile = Tersoff.fromLammps(readText(`${LAMMPS_DIR}/Si.tersoff`), ['Si'], 'Si.tersoff');
   assert.deepEqual(si.params, fromFile.params);
   assert.equal(si.cutoff, 3.2);
 });
@@ -93,8 +91,8 @@ test('tersoff two-element parameter files pass the conformance kit (synthetic m 
     const s = randomStructure({ numbers: [14, 32], n: 16, cell: cellFromParameters(7.6, 8.1, 8.4, 80, 95, 100), minDistance: 2.0, seed });
     assertConforms(pot, s, `SiGe seed ${seed}`);
   }
-  if (existsSync(`${LAMMPS_DIR}/SiC.tersoff`)) {
-    const sic = Tersoff.fromLammps(readFileSync(`${LAMMPS_DIR}/SiC.tersoff`, 'utf8'), ['Si', 'C'], 'SiC.tersoff');
+  if (fileExists(`${LAMMPS_DIR}/SiC.tersoff`)) {
+    const sic = Tersoff.fromLammps(readText(`${LAMMPS_DIR}/SiC.tersoff`), ['Si', 'C'], 'SiC.tersoff');
     const s = randomStructure({ numbers: [14, 6], n: 16, cell: cellFromParameters(6.5, 7, 7.2, 80, 95, 100), minDistance: 1.6, seed: 4 });
     assertConforms(sic, s, 'SiC');
   }
@@ -106,14 +104,13 @@ test('tersoff rejects m other than 1 or 3 and D > R', () => {
   assert.throws(() => Tersoff.fromLammps(line(3, 0.1, 0.2), ['Si']), (e: unknown) => e instanceof ParameterError && /D = 0.2 > R = 0.1/.test(e.message));
 });
 
-test('every LAMMPS sw and tersoff file with element names builds (rounding-level asymmetries accepted)', { skip: existsSync(LAMMPS_DIR) ? false : 'needs LAMMPS potentials' }, async () => {
-  const { readdirSync } = await import('node:fs');
+test('every LAMMPS sw and tersoff file with element names builds (rounding-level asymmetries accepted)', { skip: fileExists(LAMMPS_DIR) ? false : 'needs LAMMPS potentials' }, async () => {
   const { StillingerWeber } = await import('./sw.js');
   let built = 0;
-  for (const f of readdirSync(LAMMPS_DIR)) {
+  for (const f of listDir(LAMMPS_DIR)) {
     const isSw = /\.sw$/.test(f), isTersoff = /\.tersoff$/.test(f);
     if (!isSw && !isTersoff) continue;
-    const text = readFileSync(`${LAMMPS_DIR}/${f}`, 'utf8');
+    const text = readText(`${LAMMPS_DIR}/${f}`);
     const names = [...new Set(text.split('\n').map((l) => l.replace(/#.*/, '').trim().split(/\s+/)).filter((w) => w.length >= 3 && /^[A-Za-z]/.test(w[0]!)).flatMap((w) => w.slice(0, 3)))];
     if (!names.every((e) => /^[A-Z][a-z]?$/.test(e))) continue; // labels like Si(B) are not element symbols
     const pot = isSw ? StillingerWeber.fromLammps(text, names, f) : Tersoff.fromLammps(text, names, f);

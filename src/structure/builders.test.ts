@@ -1,13 +1,11 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { test, assert, runPython } from '../node/test-support.js';
 import { bulk, perturbCell, rattle, removeAtoms, supercell, surface, vacancy, type Crystal } from './builders.js';
 import { Structure, floatArray } from './structure.js';
 import { volume, toCartesian, toFractional } from './cell.js';
 import { repeat } from './repeat.js';
 import { Rng } from '../core/rng.js';
 import { ValidationError } from '../core/errors.js';
-import { asePeer, PYTHON } from '../node/peers.js';
+import { asePeer } from '../node/peers.js';
 import { bruteForceNeighborList } from '../neighbors/brute-force.js';
 
 function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string): void {
@@ -209,7 +207,7 @@ json.dump(out, sys.stdout)
 `;
 
 test('bulk and surface give the same cells, atoms and order as ASE', { skip: asePeer().skip }, () => {
-  const r = spawnSync(PYTHON, ['-c', ASE_SCRIPT], { encoding: 'utf8', timeout: 60000 });
+  const r = runPython(ASE_SCRIPT, [], { timeoutMs: 60000 });
   assert.equal(r.status, 0, r.stderr);
   const ase = JSON.parse(r.stdout) as Record<string, { cell: number[]; pos: number[]; numbers: number[]; pbc: boolean[] }>;
   const cmp = (key: string, s: Structure) => {

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { assertValidCell, cellFromParameters, cellParameters, minimumImage, planeSpacings, toCartesian, toFractional, volume, wrap, wrapPositions } from './cell.js';
 import { Structure } from './structure.js';
 import { Rng } from '../core/rng.js';

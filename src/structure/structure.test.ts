@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { Structure, floatArray } from './structure.js';
 import { ValidationError } from '../core/errors.js';
 

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { calibration, calibrationCurve, calibrationSVG, erf, ranks, spearman } from './calibration.js';
 import { Rng } from '../core/rng.js';
 import { ValidationError } from '../core/errors.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { crossValidateLinear } from './cross-validate.js';
 import { fitLinear } from './linear-fit.js';
 import { kFold, makeDataset } from './dataset.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { fitGP, GPTrainer, gpBasisFor, gpCalibration, nelderMead, selectSparse, type GPHyper } from './gp-fit.js';
 import { makeDataset } from './dataset.js';
 import { fitLinear } from './linear-fit.js';

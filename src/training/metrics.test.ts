@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { computeMetrics, evaluatePotential } from './metrics.js';
 import { makeDataset } from './dataset.js';
 import { LinearPotential } from '../models/linear.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { fitNN, NNLoss, prepareNNFrames, type NNFitOptions } from './nn-fit.js';
 import { makeDataset } from './dataset.js';
 import { evaluatePotential } from './metrics.js';

@@ -1,5 +1,4 @@
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { test, assert } from '../node/test-support.js';
 import { histogramSVG, niceTicks, paritySVG, thinIndices } from './plots.js';
 import { Rng } from '../core/rng.js';
 import { svgProblems } from './svg-check.js';
