@@ -58,13 +58,13 @@ import { ParameterError, ValidationError } from '../core/errors.js';
 import { symbolOf } from '../core/elements.js';
 import { gemm } from '../core/linalg.js';
 import type { Descriptor } from '../descriptors/descriptor.js';
-import { descriptorFromJSON } from '../descriptors/registry.js';
 import { pairCount, type NeighborList } from '../neighbors/neighbor-list.js';
 import { assertStressPeriodic, assertValidStructure, neighborsFor, outputBuffers } from '../neighbors/checked.js';
 import { volume } from '../structure/cell.js';
 import type { Structure } from '../structure/structure.js';
 import { checkKernel, kernelTerms, KERNEL_TERMS, KP, KQ, mixedFromTerms, type KernelSpec } from './kernels.js';
 import { speciesIndices, type TrainingInfo } from './linear.js';
+import { readModelHeader, readTraining } from './model-json.js';
 
 /** Descriptor + kernel + scaling + sparse points: everything that defines the design rows. */
 export interface GPBasisOptions {
@@ -659,22 +659,8 @@ export class GPPotential {
 
   /** Rebuild from `toJSON()` output (after JSON.parse); errors name the offending field. */
   static fromJSON(json: unknown): GPPotential {
-    const bad = (field: string, why: string): never => {
-      throw new ValidationError(`gp model JSON: field "${field}" ${why}`);
-    };
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ValidationError('gp model JSON: expected an object');
-    const j = json as { [k: string]: unknown };
-    if (j['format'] !== 'mlpot-model') bad('format', `must be "mlpot-model", got ${JSON.stringify(j['format'])}`);
-    if (j['version'] !== 1) bad('version', `must be 1 (the only version this mlpot reads), got ${JSON.stringify(j['version'])}`);
-    if (j['type'] !== 'gp') bad('type', `must be "gp", got ${JSON.stringify(j['type'])}`);
-    let desc: Descriptor;
-    try {
-      desc = descriptorFromJSON(j['descriptor']);
-    } catch (e) {
-      return bad('descriptor', `is not a valid descriptor: ${(e as Error).message}`);
-    }
-    const species = j['species'];
-    if (!Array.isArray(species) || species.length !== desc.species.length || species.some((z, k) => z !== desc.species[k])) bad('species', `must equal the descriptor species ${JSON.stringify(desc.species)}`);
+    const h = readModelHeader(json, 'gp');
+    const { j, desc, bad } = h;
     let kernel: KernelSpec;
     try {
       kernel = checkKernel(j['kernel'], 'kernel');
@@ -732,11 +718,8 @@ export class GPPotential {
     const inc = j['uncertaintyIncludesNoise'];
     if (inc !== undefined && typeof inc !== 'boolean') bad('uncertaintyIncludesNoise', 'must be true or false');
     if (typeof inc === 'boolean') opts.uncertaintyIncludesNoise = inc;
-    const training = j['training'];
-    if (training !== undefined) {
-      if (typeof training !== 'object' || training === null || Array.isArray(training)) bad('training', 'must be an object when present');
-      opts.training = training as TrainingInfo;
-    }
+    const training = readTraining(h);
+    if (training !== undefined) opts.training = training;
     return new GPPotential(opts);
   }
 }

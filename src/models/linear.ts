@@ -41,11 +41,11 @@
 import { ParameterError, ValidationError } from '../core/errors.js';
 import { MAX_Z, symbolOf } from '../core/elements.js';
 import type { Descriptor, DescriptorGradientOutput, DescriptorWeights } from '../descriptors/descriptor.js';
-import { descriptorFromJSON } from '../descriptors/registry.js';
 import { pairCount, type NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
 import { volume } from '../structure/cell.js';
 import { assertStressPeriodic, assertValidStructure, neighborsFor, outputBuffers } from '../neighbors/checked.js';
+import { readModelHeader, readOffsets, readTraining, speciesBlocks } from './model-json.js';
 
 /** Design rows of one structure for a linear model (see the module comment). */
 export interface LinearDesign {
@@ -400,50 +400,12 @@ export class LinearPotential {
 
   /** Rebuild from `toJSON()` output (after JSON.parse); errors name the offending field. */
   static fromJSON(json: unknown): LinearPotential {
-    const bad = (field: string, why: string): never => {
-      throw new ValidationError(`linear model JSON: field "${field}" ${why}`);
-    };
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ValidationError(`linear model JSON: expected an object, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
-    const j = json as { [k: string]: unknown };
-    if (j['format'] !== 'mlpot-model') bad('format', `must be "mlpot-model", got ${JSON.stringify(j['format'])}`);
-    if (j['version'] !== 1) bad('version', `must be 1 (the only version this mlpot reads), got ${JSON.stringify(j['version'])}`);
-    if (j['type'] !== 'linear') bad('type', `must be "linear", got ${JSON.stringify(j['type'])}`);
-    let desc: Descriptor;
-    try {
-      desc = descriptorFromJSON(j['descriptor']);
-    } catch (e) {
-      return bad('descriptor', `is not a valid descriptor: ${(e as Error).message}`);
-    }
-    const species = j['species'];
-    if (!Array.isArray(species) || species.length !== desc.species.length || species.some((z, k) => z !== desc.species[k])) {
-      bad('species', `must equal the descriptor species ${JSON.stringify(desc.species)}, got ${JSON.stringify(species)}`);
-    }
-    const ns = desc.species.length;
-    const coef = j['coefficients'];
-    if (!Array.isArray(coef) || coef.length !== ns) bad('coefficients', `must be ${ns} arrays (one per species), got ${Array.isArray(coef) ? `${coef.length} entries` : typeof coef}`);
-    const flat = new Float64Array(ns * desc.size);
-    (coef as unknown[]).forEach((block, s) => {
-      if (!Array.isArray(block) || block.length !== desc.size) bad(`coefficients[${s}]`, `must have ${desc.size} numbers (descriptor size), got ${Array.isArray(block) ? block.length : typeof block}`);
-      (block as unknown[]).forEach((v, k) => {
-        if (typeof v !== 'number' || !Number.isFinite(v)) bad(`coefficients[${s}][${k}]`, `must be a finite number, got ${JSON.stringify(v)}`);
-        flat[s * desc.size + k] = v as number;
-      });
-    });
-    const e0 = j['e0'];
-    if (!Array.isArray(e0) || e0.length !== ns || e0.some((v) => typeof v !== 'number' || !Number.isFinite(v))) bad('e0', `must be ${ns} finite numbers (eV per atom of each species), got ${JSON.stringify(e0)}`);
-    const shift = j['energyShift'] ?? 0;
-    if (typeof shift !== 'number' || !Number.isFinite(shift)) bad('energyShift', `must be a finite number of eV, got ${JSON.stringify(shift)}`);
-    if (typeof j['offsetDetermined'] !== 'boolean') bad('offsetDetermined', `must be true or false, got ${JSON.stringify(j['offsetDetermined'])}`);
-    const training = j['training'];
-    if (training !== undefined && (typeof training !== 'object' || training === null || Array.isArray(training))) bad('training', 'must be an object when present');
-    const opts: LinearPotentialOptions = {
-      descriptor: desc,
-      coefficients: flat,
-      e0: e0 as number[],
-      energyShift: shift as number,
-      offsetDetermined: j['offsetDetermined'] as boolean,
-    };
-    if (training !== undefined) opts.training = training as TrainingInfo;
+    const h = readModelHeader(json, 'linear');
+    const { j, desc } = h;
+    const coefficients = speciesBlocks(h.bad, 'coefficients', j['coefficients'], desc.species.length, desc.size, 'numbers (descriptor size)');
+    const opts: LinearPotentialOptions = { descriptor: desc, coefficients, ...readOffsets(h) };
+    const training = readTraining(h);
+    if (training !== undefined) opts.training = training;
     return new LinearPotential(opts);
   }
 }

@@ -57,12 +57,12 @@ import { ParameterError, ValidationError } from '../core/errors.js';
 import { symbolOf } from '../core/elements.js';
 import type { Rng } from '../core/rng.js';
 import type { Descriptor } from '../descriptors/descriptor.js';
-import { descriptorFromJSON } from '../descriptors/registry.js';
 import { pairCount, type NeighborList } from '../neighbors/neighbor-list.js';
 import { assertStressPeriodic, assertValidStructure, neighborsFor, outputBuffers } from '../neighbors/checked.js';
 import { volume } from '../structure/cell.js';
 import type { Structure } from '../structure/structure.js';
 import { speciesIndices, type TrainingInfo } from './linear.js';
+import { readModelHeader, readOffsets, readTraining, speciesBlocks } from './model-json.js';
 
 export type Activation = 'tanh' | 'silu' | 'softplus';
 
@@ -649,24 +649,8 @@ export class NNPotential {
 
   /** Rebuild from `toJSON()` output (after JSON.parse); errors name the offending field. */
   static fromJSON(json: unknown): NNPotential {
-    const bad = (field: string, why: string): never => {
-      throw new ValidationError(`nn model JSON: field "${field}" ${why}`);
-    };
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ValidationError(`nn model JSON: expected an object, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
-    const j = json as { [k: string]: unknown };
-    if (j['format'] !== 'mlpot-model') bad('format', `must be "mlpot-model", got ${JSON.stringify(j['format'])}`);
-    if (j['version'] !== 1) bad('version', `must be 1 (the only version this mlpot reads), got ${JSON.stringify(j['version'])}`);
-    if (j['type'] !== 'nn') bad('type', `must be "nn", got ${JSON.stringify(j['type'])}`);
-    let desc: Descriptor;
-    try {
-      desc = descriptorFromJSON(j['descriptor']);
-    } catch (e) {
-      return bad('descriptor', `is not a valid descriptor: ${(e as Error).message}`);
-    }
-    const species = j['species'];
-    if (!Array.isArray(species) || species.length !== desc.species.length || species.some((z, k) => z !== desc.species[k])) {
-      bad('species', `must equal the descriptor species ${JSON.stringify(desc.species)}, got ${JSON.stringify(species)}`);
-    }
+    const h = readModelHeader(json, 'nn');
+    const { j, desc, bad } = h;
     const ns = desc.species.length;
     const layers = j['layers'];
     if (!Array.isArray(layers) || layers.length < 2 || layers.some((v) => !Number.isInteger(v) || (v as number) < 1)) bad('layers', `must be a list of positive integers [input, ...hidden, 1], got ${JSON.stringify(layers)}`);
@@ -676,18 +660,7 @@ export class NNPotential {
     const act = j['activation'];
     if (typeof act !== 'string' || !ACTIVATIONS.includes(act as Activation)) bad('activation', `must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(act)}`);
     const net = new MLP(ls, act as Activation);
-    const flat = (field: string, v: unknown, m: number): Float64Array => {
-      if (!Array.isArray(v) || v.length !== ns) return bad(field, `must be ${ns} arrays (one per species), got ${Array.isArray(v) ? `${v.length} entries` : typeof v}`);
-      const out = new Float64Array(ns * m);
-      v.forEach((block: unknown, s: number) => {
-        if (!Array.isArray(block) || block.length !== m) bad(`${field}[${s}]`, `must have ${m} numbers, got ${Array.isArray(block) ? block.length : typeof block}`);
-        (block as unknown[]).forEach((x, k) => {
-          if (typeof x !== 'number' || !Number.isFinite(x)) bad(`${field}[${s}][${k}]`, `must be a finite number, got ${JSON.stringify(x)}`);
-          out[s * m + k] = x as number;
-        });
-      });
-      return out;
-    };
+    const flat = (field: string, v: unknown, m: number): Float64Array => speciesBlocks(bad, field, v, ns, m);
     const params = flat('parameters', j['parameters'], net.count);
     const fs = j['featureScaling'];
     if (typeof fs !== 'object' || fs === null || Array.isArray(fs)) bad('featureScaling', 'must be an object {mean, std}');
@@ -695,13 +668,6 @@ export class NNPotential {
     const mean = flat('featureScaling.mean', fso['mean'], desc.size);
     const std = flat('featureScaling.std', fso['std'], desc.size);
     if (std.some((v) => !(v > 0))) bad('featureScaling.std', 'must be positive');
-    const e0 = j['e0'];
-    if (!Array.isArray(e0) || e0.length !== ns || e0.some((v) => typeof v !== 'number' || !Number.isFinite(v))) bad('e0', `must be ${ns} finite numbers (eV per atom of each species), got ${JSON.stringify(e0)}`);
-    const shift = j['energyShift'] ?? 0;
-    if (typeof shift !== 'number' || !Number.isFinite(shift)) bad('energyShift', `must be a finite number of eV, got ${JSON.stringify(shift)}`);
-    if (typeof j['offsetDetermined'] !== 'boolean') bad('offsetDetermined', `must be true or false, got ${JSON.stringify(j['offsetDetermined'])}`);
-    const training = j['training'];
-    if (training !== undefined && (typeof training !== 'object' || training === null || Array.isArray(training))) bad('training', 'must be an object when present');
     const opts: NNPotentialOptions = {
       descriptor: desc,
       hidden: ls.slice(1, -1),
@@ -709,11 +675,10 @@ export class NNPotential {
       parameters: params,
       featureMean: mean,
       featureStd: std,
-      e0: e0 as number[],
-      energyShift: shift as number,
-      offsetDetermined: j['offsetDetermined'] as boolean,
+      ...readOffsets(h),
     };
-    if (training !== undefined) opts.training = training as TrainingInfo;
+    const training = readTraining(h);
+    if (training !== undefined) opts.training = training;
     return new NNPotential(opts);
   }
 }
