@@ -32,9 +32,8 @@ import { NormalEquations } from '../core/linalg.js';
 import type { Descriptor } from '../descriptors/descriptor.js';
 import { linearDesign } from '../models/linear.js';
 import { buildNeighborList } from '../neighbors/build.js';
-import { volume } from '../structure/cell.js';
 import { kFold, type TrainingRecord } from './dataset.js';
-import { solveRidge, type Layout, type LossWeights, type OffsetMode, type Sums } from './linear-fit.js';
+import { energyRow, frameRows, solveRidge, type Layout, type LossWeights, type OffsetMode, type Sums } from './linear-fit.js';
 import { computeMetrics, type MetricSample, type MetricsRecord } from './metrics.js';
 
 export interface CrossValidateOptions {
@@ -164,57 +163,21 @@ export function crossValidateLinear(records: readonly TrainingRecord[], opts: Cr
     const s = rec.structure;
     const na = rec.natoms;
     nAtoms += na;
-    const useE = w.energy > 0 && rec.energy !== undefined;
-    const useF = w.forces > 0 && rec.forces !== undefined;
-    const useS = w.stress > 0 && rec.stress !== undefined;
+    const use = { energy: w.energy > 0 && rec.energy !== undefined, forces: w.forces > 0 && rec.forces !== undefined, stress: w.stress > 0 && rec.stress !== undefined };
     const nl = buildNeighborList(s, desc.cutoff);
     if (nl.minDistance < 0.1) throw new ValidationError(`record ${rec.index}: atoms ${nl.minPair[0]} and ${nl.minPair[1]} are ${nl.minDistance.toPrecision(3)} Å apart (overlapping atoms)`);
-    const wantF = useF || rec.forces !== undefined;
-    const d = linearDesign(desc, s, nl, { forces: wantF, virial: useS });
+    const d = linearDesign(desc, s, nl, { forces: rec.forces !== undefined, virial: use.stress });
     let erow: Float64Array | null = null;
     if (rec.energy !== undefined) {
       erow = new Float64Array(ntot);
-      erow.set(d.energy);
-      if (nOff > 0) {
-        if (offset === 'global') erow[ncol] = -1;
-        else for (let z = 0; z < ns; z++) erow[ncol + z] = d.counts[z]!;
-      }
+      energyRow(d, L, offset, 1, erow);
     }
     stored[fi] = { natoms: na, energy: erow, forces: rec.forces !== undefined ? d.forces! : null };
-    const rows = (useE ? 1 : 0) + (useF ? 3 * na : 0) + (useS ? 6 : 0);
     const tb = now();
     designS += tb - ta;
-    if (rows === 0) continue;
-    const block = new Float64Array(rows * ntot);
-    const wt = new Float64Array(rows);
-    const y = new Float64Array(rows);
-    let r = 0;
-    if (useE) {
-      const sc = perAtom ? 1 / na : 1;
-      for (let c = 0; c < ntot; c++) block[c] = sc * erow![c]!;
-      wt[0] = w.energy;
-      y[0] = sc * rec.energy!;
-      r = 1;
-    }
-    if (useF) {
-      const F = d.forces!;
-      const wf = w.forces / na;
-      for (let q = 0; q < 3 * na; q++, r++) {
-        block.set(F.subarray(q * ncol, (q + 1) * ncol), r * ntot);
-        wt[r] = wf;
-        y[r] = rec.forces![q]!;
-      }
-    }
-    if (useS) {
-      const V = volume(s.cell);
-      const W = d.virial!;
-      for (let v = 0; v < 6; v++, r++) {
-        for (let c = 0; c < ncol; c++) block[r * ntot + c] = W[v * ncol + c]! / V;
-        wt[r] = w.stress;
-        y[r] = rec.stress![v]!;
-      }
-    }
-    acc[foldOf[fi]!]!.addRows(block, wt, y, rows);
+    if (!use.energy && !use.forces && !use.stress) continue;
+    const { block, weights, targets, rows } = frameRows(d, rec, L, w, offset, perAtom, use);
+    acc[foldOf[fi]!]!.addRows(block, weights, targets, rows);
     nRows += rows;
     accumulateS += now() - tb;
     opts.onProgress?.(fi + 1, n);

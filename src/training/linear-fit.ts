@@ -48,7 +48,7 @@ import { ValidationError } from '../core/errors.js';
 import { cholesky, choleskySolve, eighSymmetric, NormalEquations, NotPositiveDefiniteError } from '../core/linalg.js';
 import type { Descriptor } from '../descriptors/descriptor.js';
 import type { LabelKeys } from '../io/labels.js';
-import { LinearPotential, linearDesign } from '../models/linear.js';
+import { LinearPotential, linearDesign, type LinearDesign } from '../models/linear.js';
 import { buildNeighborList } from '../neighbors/build.js';
 import { volume } from '../structure/cell.js';
 import type { Structure } from '../structure/structure.js';
@@ -281,36 +281,47 @@ export function fitLinear(frames: readonly Structure[], opts: LinearFitOptions):
   return { potential, report };
 }
 
-/** Add the rows of one frame (energy row, 3N force rows, 6 stress rows) to `acc`; returns the row count. */
-function addFrame(desc: Descriptor, rec: TrainingRecord, L: Layout, w: Required<LossWeights>, offset: OffsetMode, perAtom: boolean, acc: Accumulator): number {
-  const s = rec.structure;
+/** The energy design row of one frame (features, then the offset columns) times `scale`, into out[0..ntot). */
+export function energyRow(d: LinearDesign, L: Layout, offset: OffsetMode, scale: number, out: Float64Array): void {
+  for (let c = 0; c < L.ncol; c++) out[c] = scale * d.energy[c]!;
+  if (L.nOff > 0) {
+    if (offset === 'global') out[L.ncol] = -scale;
+    else for (let z = 0; z < L.ns; z++) out[L.ncol + z] = scale * d.counts[z]!;
+  }
+}
+
+/** Weighted least-squares rows of one frame: an energy row, 3N force rows, 6 stress rows (each when used). */
+export interface FrameRows {
+  /** rows x ntot. */
+  block: Float64Array;
+  weights: Float64Array;
+  targets: Float64Array;
+  rows: number;
+  /** First force row (= number of energy rows). */
+  fStart: number;
+}
+
+/**
+ * The rows of one frame from its design `d`: energy (per atom when `perAtom`, weight w_E), forces
+ * (weight w_F / N), stress (virial / V, weight w_S), each only when `use` says so.
+ */
+export function frameRows(d: LinearDesign, rec: TrainingRecord, L: Layout, w: Required<LossWeights>, offset: OffsetMode, perAtom: boolean, use: { energy: boolean; forces: boolean; stress: boolean }): FrameRows {
   const n = rec.natoms;
-  const useE = w.energy > 0 && rec.energy !== undefined;
-  const useF = w.forces > 0 && rec.forces !== undefined;
-  const useS = w.stress > 0 && rec.stress !== undefined;
-  const rows = (useE ? 1 : 0) + (useF ? 3 * n : 0) + (useS ? 6 : 0);
-  if (rows === 0) return 0;
-  const nl = buildNeighborList(s, desc.cutoff);
-  if (nl.minDistance < 0.1) throw new ValidationError(`frame ${rec.index}: atoms ${nl.minPair[0]} and ${nl.minPair[1]} are ${nl.minDistance.toPrecision(3)} Å apart (overlapping atoms)`);
-  const d = linearDesign(desc, s, nl, { forces: useF, virial: useS });
   const { ncol, ntot } = L;
+  const rows = (use.energy ? 1 : 0) + (use.forces ? 3 * n : 0) + (use.stress ? 6 : 0);
   const block = new Float64Array(rows * ntot);
   const weights = new Float64Array(rows);
   const targets = new Float64Array(rows);
   let r = 0;
-  if (useE) {
+  if (use.energy) {
     const sc = perAtom ? 1 / n : 1;
-    for (let c = 0; c < ncol; c++) block[c] = sc * d.energy[c]!;
-    if (L.nOff > 0) {
-      if (offset === 'global') block[ncol] = -sc;
-      else for (let z = 0; z < L.ns; z++) block[ncol + z] = sc * d.counts[z]!;
-    }
+    energyRow(d, L, offset, sc, block);
     weights[0] = w.energy;
     targets[0] = sc * rec.energy!;
     r = 1;
   }
   const fStart = r;
-  if (useF) {
+  if (use.forces) {
     const F = d.forces!;
     const wf = w.forces / n;
     for (let q = 0; q < 3 * n; q++, r++) {
@@ -319,8 +330,8 @@ function addFrame(desc: Descriptor, rec: TrainingRecord, L: Layout, w: Required<
       targets[r] = rec.forces![q]!;
     }
   }
-  if (useS) {
-    const V = volume(s.cell);
+  if (use.stress) {
+    const V = volume(rec.structure.cell);
     const W = d.virial!;
     for (let v = 0; v < 6; v++, r++) {
       for (let c = 0; c < ncol; c++) block[r * ntot + c] = W[v * ncol + c]! / V;
@@ -328,8 +339,22 @@ function addFrame(desc: Descriptor, rec: TrainingRecord, L: Layout, w: Required<
       targets[r] = rec.stress![v]!;
     }
   }
+  return { block, weights, targets, rows, fStart };
+}
+
+/** Add the rows of one frame (energy row, 3N force rows, 6 stress rows) to `acc`; returns the row count. */
+function addFrame(desc: Descriptor, rec: TrainingRecord, L: Layout, w: Required<LossWeights>, offset: OffsetMode, perAtom: boolean, acc: Accumulator): number {
+  const s = rec.structure;
+  const n = rec.natoms;
+  const use = { energy: w.energy > 0 && rec.energy !== undefined, forces: w.forces > 0 && rec.forces !== undefined, stress: w.stress > 0 && rec.stress !== undefined };
+  if (!use.energy && !use.forces && !use.stress) return 0;
+  const nl = buildNeighborList(s, desc.cutoff);
+  if (nl.minDistance < 0.1) throw new ValidationError(`frame ${rec.index}: atoms ${nl.minPair[0]} and ${nl.minPair[1]} are ${nl.minDistance.toPrecision(3)} Å apart (overlapping atoms)`);
+  const d = linearDesign(desc, s, nl, { forces: use.forces, virial: use.stress });
+  const { block, weights, targets, rows, fStart } = frameRows(d, rec, L, w, offset, perAtom, use);
+  const ntot = L.ntot;
   acc.all.addRows(block, weights, targets, rows);
-  if (acc.forces && useF) acc.forces.addRows(block.subarray(fStart * ntot, (fStart + 3 * n) * ntot), null, targets.subarray(fStart, fStart + 3 * n), 3 * n);
+  if (acc.forces && use.forces) acc.forces.addRows(block.subarray(fStart * ntot, (fStart + 3 * n) * ntot), null, targets.subarray(fStart, fStart + 3 * n), 3 * n);
   return rows;
 }
 
