@@ -12,12 +12,8 @@ import { join } from 'node:path';
 import { chooseLabelKeys, loadTrainConfig, runTrainJob, type TrainReport } from './train.js';
 import { ConfigError } from './config.js';
 import { writeStructures } from '../node/files.js';
+import { swLabelledFrames } from '../node/cli-test-kit.js';
 import { loadPotential } from '../node/potentials.js';
-import { bulk, perturbCell, rattle } from '../structure/builders.js';
-import { repeat } from '../structure/repeat.js';
-import { floatArray, type Structure } from '../structure/structure.js';
-import { Rng } from '../core/rng.js';
-import { StillingerWeber } from '../potentials/sw.js';
 import { LennardJones } from '../potentials/lj.js';
 import { svgProblems } from '../training/svg-check.js';
 import { evaluatePotential } from '../training/metrics.js';
@@ -25,25 +21,11 @@ import { makeDataset } from '../training/dataset.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlpot-train-'));
 
-/** Strained, rattled 8- and 16-atom diamond Si cells labelled with SW under REF_* keys. */
-function swFrames(count: number, seed: number): Structure[] {
-  const sw = StillingerWeber.silicon();
-  const rng = new Rng(seed);
-  return Array.from({ length: count }, (_, k) => {
-    const base = bulk('Si', 'diamond', { a: 5.431 * (0.97 + 0.005 * k), cubic: true });
-    const s = rattle(perturbCell(k % 2 ? repeat(base, [2, 1, 1]) : base, 0.02, rng), 0.12, rng);
-    const r = sw.compute(s, { forces: true, stress: true });
-    s.info['REF_energy'] = r.energy;
-    s.setArray('REF_forces', floatArray(Float64Array.from(r.forces!), 3));
-    s.info['REF_stress'] = Array.from(r.stress!);
-    return s;
-  });
-}
 
 const data = join(dir, 'data');
 mkdirSync(data);
-const trainFrames = swFrames(10, 7);
-const testFrames = swFrames(3, 8);
+const trainFrames = swLabelledFrames(10, 7, { stress: true });
+const testFrames = swLabelledFrames(3, 8, { stress: true });
 await writeStructures(join(data, 'train.extxyz'), trainFrames);
 await writeStructures(join(data, 'test.extxyz'), testFrames);
 

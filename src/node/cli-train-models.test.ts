@@ -8,45 +8,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeStructures } from './files.js';
-import { bulk, perturbCell, rattle } from '../structure/builders.js';
-import { repeat } from '../structure/repeat.js';
-import { floatArray, type Structure } from '../structure/structure.js';
-import { Rng } from '../core/rng.js';
-import { StillingerWeber } from '../potentials/sw.js';
+import { cliSandbox, swLabelledFrames } from './cli-test-kit.js';
 import { evaluatePotential, type MetricsRecord } from '../training/metrics.js';
 import { makeDataset } from '../training/dataset.js';
 import { calibration, type CalibrationRecord } from '../training/calibration.js';
 import { modelFromJSON, modelFromText, type FittedModel } from '../models/registry.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mlpot-cli-train-models-'));
-// a launcher for the CLI of this build (bin/mlpot.js runs dist/, which may be another build)
-const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-const BIN = join(dir, 'mlpot.mjs');
-writeFileSync(BIN, `import { main } from ${JSON.stringify(MAIN)};
-main(process.argv.slice(2)).then((c) => process.exit(c ?? 0), (e) => { process.stderr.write('mlpot: ' + (e && e.message ? e.message : String(e)) + '\\n'); process.exit(1); });\n`);
-const mlpot = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, CI: 'true' } });
+const { dir, mlpot } = cliSandbox('mlpot-cli-train-models-');
 
-function swFrames(count: number, seed: number): Structure[] {
-  const sw = StillingerWeber.silicon();
-  const rng = new Rng(seed);
-  return Array.from({ length: count }, (_, k) => {
-    const base = bulk('Si', 'diamond', { a: 5.431 * (0.97 + 0.005 * k), cubic: true });
-    const s = rattle(perturbCell(k % 2 ? repeat(base, [2, 1, 1]) : base, 0.02, rng), 0.12, rng);
-    const r = sw.compute(s, { forces: true });
-    s.info['REF_energy'] = r.energy;
-    s.setArray('REF_forces', floatArray(Float64Array.from(r.forces!), 3));
-    return s;
-  });
-}
 
-const trainFrames = swFrames(12, 31);
-const testFrames = swFrames(4, 32);
+const trainFrames = swLabelledFrames(12, 31);
+const testFrames = swLabelledFrames(4, 32);
 await writeStructures(join(dir, 'train.extxyz'), trainFrames);
 await writeStructures(join(dir, 'test.extxyz'), testFrames);
 const testRecords = makeDataset(testFrames);

@@ -5,12 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readStructures, writeStructures } from './files.js';
+import { cliSandbox } from './cli-test-kit.js';
 import { BodyOrderDescriptor } from '../descriptors/body-order.js';
 import { bulk, perturbCell, rattle, supercell } from '../structure/builders.js';
 import { floatArray, type Structure } from '../structure/structure.js';
@@ -20,12 +18,7 @@ import { fitLinearCommittee } from '../training/committee-fit.js';
 import { calibration } from '../training/calibration.js';
 import { svgProblems } from '../training/svg-check.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'mlpot-cli-unc-'));
-const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-const BIN = join(dir, 'mlpot.mjs');
-writeFileSync(BIN, `import { main } from ${JSON.stringify(MAIN)};
-main(process.argv.slice(2)).then((c) => process.exit(c ?? 0), (e) => { process.stderr.write('mlpot: ' + (e && e.message ? e.message : String(e)) + '\\n'); process.exit(1); });\n`);
-const mlpot = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, CI: 'true' } });
+const { dir, mlpot } = cliSandbox('mlpot-cli-unc-');
 
 const sw = StillingerWeber.silicon();
 const rng = new Rng(31);
