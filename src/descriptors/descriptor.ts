@@ -47,7 +47,10 @@ import type { Structure } from '../structure/structure.js';
 export interface DescriptorDerivatives {
   /** Features, N x size. */
   features: Float64Array;
-  /** Per-pair derivatives, (number of pairs) x 3 x size, laid out [(p*3 + a)*size + k]. */
+  /**
+   * Per-pair derivatives, (number of pairs) x 3 x size, laid out [(p*3 + a)*size + k]. Every entry
+   * of that range is overwritten (callers may pass a reused, dirty buffer).
+   */
   derivatives: Float64Array;
 }
 

@@ -6,3 +6,5 @@ export { checkDescriptorDerivatives, descriptorTestStructures, type DerivativeCh
 export { BodyOrderDescriptor, type BodyOrderOptions } from './body-order.js';
 export { ChebyshevRadialBasis, chebyshevCoefficients, parseRadialTransform, LINEAR_TRANSFORM, type RadialTransform } from './radial.js';
 export { ProductDescriptor, productIndices, selectProductIndices, type ProductOptions, type ProductSelection } from './product.js';
+export { AceDescriptor, type AceOptions } from './ace.js';
+export { RealSphericalHarmonics, gaunt, gauntAllowed, gaussLegendre, shCount, type GauntTable } from './spherical.js';

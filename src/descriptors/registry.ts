@@ -3,6 +3,7 @@
  */
 import { ParameterError } from '../core/errors.js';
 import { ACSF } from './acsf.js';
+import { AceDescriptor } from './ace.js';
 import { BodyOrderDescriptor } from './body-order.js';
 import type { Descriptor } from './descriptor.js';
 import { ProductDescriptor } from './product.js';
@@ -11,6 +12,7 @@ type Reader = (json: { [k: string]: unknown }) => Descriptor;
 
 const READERS: Record<string, Reader> = {
   acsf: (j) => ACSF.fromJSON(j),
+  ace: (j) => AceDescriptor.fromJSON(j),
   'body-order': (j) => BodyOrderDescriptor.fromJSON(j),
   product: (j) => ProductDescriptor.fromJSON(j, descriptorFromJSON),
 };

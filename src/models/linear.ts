@@ -65,6 +65,8 @@ export interface LinearDesign {
   virial?: Float64Array;
 }
 
+let derivScratch = new Float64Array(0);
+
 /** Index of every atom's species in `species`, or a ParameterError naming the atom. */
 export function speciesIndices(species: readonly number[], s: Structure, who: string): Int32Array {
   const table = new Map<number, number>();
@@ -92,7 +94,11 @@ export function linearDesign(desc: Descriptor, s: Structure, nl: NeighborList, w
   const needDeriv = !!(want.forces || want.virial);
   let deriv: Float64Array | undefined;
   if (needDeriv) {
-    deriv = new Float64Array(pairCount(nl) * 3 * size);
+    // one grow-only scratch for every call: the per-pair array is large (pairs x 3 x size) and is
+    // overwritten by the descriptor, so allocating (and zeroing) it per structure only costs time
+    const need = pairCount(nl) * 3 * size;
+    if (derivScratch.length < need) derivScratch = new Float64Array(Math.max(need, Math.min(2 * derivScratch.length, 1 << 27)));
+    deriv = derivScratch;
     desc.computeWithDerivatives(s, nl, { features, derivatives: deriv });
   } else {
     desc.compute(s, nl, features);

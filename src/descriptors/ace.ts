@@ -1,0 +1,640 @@
+/**
+ * Atomic cluster expansion (ACE) basis in spherical harmonics (Drautz 2019; the linear ACE of
+ * ACEpotentials.jl / PACE), with analytic pair derivatives and a contracted gradient.
+ *
+ * Atomic base (per atom i, neighbour element z, radial index n, real harmonic (l, m)), with
+ * u_ij = d_ij / r_ij, R_n the Chebyshev radial basis of `radial.ts` and Y_lm of `spherical.ts`:
+ *
+ *   A[z,n,lm] = sum_{j: Z_j = z} R_n(r_ij) Y_lm(u_ij)
+ *
+ * A slot t = (z_t, n_t, l_t). Invariants of correlation order nu (body order nu + 1), slots sorted
+ * (t_1 <= t_2 <= ...), so every product of like factors appears once:
+ *
+ *   nu = 1  B = A[z,n,00]                                                       (2-body, l = 0)
+ *   nu = 2  B = sum_m A[t1, l m] A[t2, l m]                           l1 = l2   (3-body: power spectrum)
+ *   nu = 3  B = sum_{m1 m2 m3} G(l1 m1, l2 m2, l3 m3) A[t1] A[t2] A[t3]         (4-body: bispectrum)
+ *   nu = 4  B = sum_{m1..m4, M} G(l1 m1, l2 m2, L M) G(l3 m3, l4 m4, L M) A[t1] A[t2] A[t3] A[t4]
+ *                                                                              (5-body, each L allowed)
+ *
+ * G are real Gaunt coefficients (nonzero only for l1 + l2 + l3 even and the triangle rule), so every
+ * feature is invariant under rotations and inversion. Basis selection: for body order b = nu + 1,
+ * n_t < nMax[b-2], l_t <= lMax[b-3] (nu >= 2), and, when `degree` is given, the ACE total degree
+ *
+ *   sum_t (n_t + 1 + lWeight l_t) <= degree[b-2].
+ *
+ * Derivatives (adjoint method): per atom, the slot adjoints P_t[m] = dB/dA[t, l_t m] are formed
+ * (for nu = 2 the other slot's A itself); then for a neighbour j of element z_j, with
+ * dA[z_j,n,lm]/dd_ij = R'_n(r) Y_lm u + R_n(r) dY_lm/dd,
+ *
+ *   dB/dd_ij = sum_{t: z_t = z_j} [ R'_{n_t} (P_t . Y_l) u + R_{n_t} (P_t . dY_l) ]
+ *
+ * For nu = 2 the per-neighbour sums S[c, l] = A[c, l .] . Y_l(u_ij) and T[c, l] = A[c, l .] . dY_l are
+ * formed once per neighbour for every channel c, making each power-spectrum feature O(1) per pair.
+ *
+ * Contracted gradient (`computeGradient`): GA[z,n,lm] = sum_k w_k dB_k/dA[z,n,lm] is accumulated over
+ * the features once per atom; then per neighbour g_ij = sum_{n,lm} GA[z_j,n,lm] dA[z_j,n,lm]/dd_ij,
+ * O(neighbours x radial x harmonics), independent of the number of features.
+ *
+ * | symbol          | variable                                                    |
+ * |-----------------|-------------------------------------------------------------|
+ * | A[z,n,lm]       | A[(z * nR + n) * nLM + lm]                                  |
+ * | GA[z,n,lm]      | GA[same index]                                              |
+ * | R_n, R'_n       | sR[q * nR + n], sdR[q * nR + n] (neighbour q of the short list) |
+ * | Y_lm, dY_lm/dd  | sY[q * nLM + lm], sdY[3 (q * nLM + lm) + a]                 |
+ * | slot t of term k| tc[4k + t] channel z * nR + n, tl[4k + t] = l                |
+ * | P_t             | adj[aoff[4k + t] + m + l]                                   |
+ * | nu of term k    | tnu[k]; coupling table index tcp[k]                         |
+ */
+import { ParameterError } from '../core/errors.js';
+import { symbolOf } from '../core/elements.js';
+import type { NeighborList } from '../neighbors/neighbor-list.js';
+import type { Structure } from '../structure/structure.js';
+import { COSINE_CUTOFF, parseCutoffFunction, type CutoffFunction } from './cutoff.js';
+import { checkGradientArgs, type Descriptor, type DescriptorDerivatives, type DescriptorGradientOutput, type DescriptorWeights } from './descriptor.js';
+import { ChebyshevRadialBasis, LINEAR_TRANSFORM, parseRadialTransform, type RadialTransform } from './radial.js';
+import { checkBuffer, checkInput, normalizeSpecies, speciesTable } from './species.js';
+import { RealSphericalHarmonics, gaunt, gauntAllowed, shCount } from './spherical.js';
+
+export interface AceOptions {
+  /** Atomic numbers of the neighbour channels (and of every atom accepted). */
+  species: readonly number[];
+  /** Å. */
+  cutoff: number;
+  /** Inner end of the radial scaling (Å, default 0). */
+  rMin?: number;
+  /** Default cosine. */
+  cutoffFunction?: CutoffFunction;
+  /** Distance transform of the radial basis (default linear; see radial.ts). */
+  radialTransform?: RadialTransform;
+  /** Highest body order, 2..5 (default 4). */
+  maxBodyOrder?: number;
+  /** Radial functions per body order 2, 3, ... (one entry per body order up to maxBodyOrder). */
+  nMax: readonly number[];
+  /** Highest l per body order 3, 4, ... (one entry per body order from 3 up to maxBodyOrder). */
+  lMax?: readonly number[];
+  /** Total-degree bound per body order 2, 3, ... (optional; see the module comment). */
+  degree?: readonly number[];
+  /** Weight of l in the total degree (default 1). */
+  lWeight?: number;
+}
+
+const WHO = 'ace';
+const Y00 = 1 / Math.sqrt(4 * Math.PI);
+
+/** Coupling coefficients of a 4-slot term: entries (m1..m4 offsets, value). */
+interface QuadTable {
+  m: Int32Array; // 4 per entry
+  c: Float64Array;
+}
+
+const QUAD_CACHE = new Map<string, QuadTable>();
+
+function quadTable(l1: number, l2: number, l3: number, l4: number, L: number): QuadTable {
+  const key = `${l1},${l2},${l3},${l4},${L}`;
+  const hit = QUAD_CACHE.get(key);
+  if (hit) return hit;
+  const g1 = gaunt(l1, l2, L), g2 = gaunt(l3, l4, L);
+  const acc = new Map<number, number>();
+  const w1 = 2 * l2 + 1, w2 = 2 * l3 + 1, w3 = 2 * l4 + 1;
+  for (let a = 0; a < g1.c.length; a++) {
+    for (let b = 0; b < g2.c.length; b++) {
+      if (g1.m3[a] !== g2.m3[b]) continue;
+      const key4 = ((g1.m1[a]! * w1 + g1.m2[a]!) * w2 + g2.m1[b]!) * w3 + g2.m2[b]!;
+      acc.set(key4, (acc.get(key4) ?? 0) + g1.c[a]! * g2.c[b]!);
+    }
+  }
+  const m: number[] = [], c: number[] = [];
+  for (const [k4, v] of [...acc.entries()].sort((x, y) => x[0] - y[0])) {
+    if (Math.abs(v) < 1e-14) continue;
+    const m4 = k4 % w3, r1 = (k4 - m4) / w3, m3 = r1 % w2, r2 = (r1 - m3) / w2, m2 = r2 % w1, m1 = (r2 - m2) / w1;
+    m.push(m1, m2, m3, m4);
+    c.push(v);
+  }
+  const t = { m: Int32Array.from(m), c: Float64Array.from(c) };
+  QUAD_CACHE.set(key, t);
+  return t;
+}
+
+export class AceDescriptor implements Descriptor {
+  readonly name = 'ace';
+  readonly cutoff: number;
+  readonly species: readonly number[];
+  readonly size: number;
+  readonly rMin: number;
+  readonly cutoffFunction: CutoffFunction;
+  readonly radialTransform: RadialTransform;
+  readonly maxBodyOrder: number;
+  readonly nMax: readonly number[];
+  readonly lMax: readonly number[];
+  readonly degree: readonly number[] | null;
+  readonly lWeight: number;
+  readonly radial: ChebyshevRadialBasis;
+  /** Number of features of body order 2, 3, ... maxBodyOrder. */
+  readonly counts: readonly number[];
+
+  private readonly table: Int32Array;
+  private readonly nR: number;
+  private readonly L: number;
+  private readonly nLM: number;
+  /** Harmonics needed per radial index n: (lNeed[n] + 1)^2. */
+  private readonly nlmOf: Int32Array;
+  private readonly nR2: number;
+  private readonly L2: number;
+  private readonly sh: RealSphericalHarmonics;
+  // terms
+  private readonly tnu: Int32Array;
+  private readonly tc: Int32Array;
+  private readonly tl: Int32Array;
+  private readonly tcp: Int32Array;
+  private readonly aoff: Int32Array;
+  private readonly g3: { l: readonly [number, number, number]; m1: Int32Array; m2: Int32Array; m3: Int32Array; c: Float64Array }[] = [];
+  private readonly g4: QuadTable[] = [];
+  // scratch
+  private cap = 0;
+  private sp = new Int32Array(0);
+  private st = new Int32Array(0);
+  private su = new Float64Array(0);
+  private sr = new Float64Array(0);
+  private sR = new Float64Array(0);
+  private sdR = new Float64Array(0);
+  private sY = new Float64Array(0);
+  private sdY = new Float64Array(0);
+  private readonly A: Float64Array;
+  private readonly GA: Float64Array;
+  private readonly adj: Float64Array;
+  private readonly S2: Float64Array;
+  private readonly T2: Float64Array;
+
+  constructor(o: AceOptions) {
+    this.species = normalizeSpecies(o.species, WHO);
+    if (!(o.cutoff > 0) || !Number.isFinite(o.cutoff)) throw new ParameterError(`${WHO}: cutoff must be a positive finite number of Å, got ${o.cutoff}`);
+    this.cutoff = o.cutoff;
+    this.rMin = o.rMin ?? 0;
+    this.cutoffFunction = parseCutoffFunction(o.cutoffFunction ?? COSINE_CUTOFF);
+    this.radialTransform = parseRadialTransform(o.radialTransform ?? LINEAR_TRANSFORM);
+    const mbo = o.maxBodyOrder ?? 4;
+    if (!Number.isInteger(mbo) || mbo < 2 || mbo > 5) throw new ParameterError(`${WHO}: maxBodyOrder must be 2, 3, 4 or 5, got ${mbo}`);
+    this.maxBodyOrder = mbo;
+    const ints = (v: readonly number[] | undefined, len: number, lo: number, hi: number, what: string): number[] => {
+      if (!Array.isArray(v) || v.length !== len) throw new ParameterError(`${WHO}: ${what} must be a list of ${len} integers (one per body order), got ${JSON.stringify(v)}`);
+      for (const x of v) if (!Number.isInteger(x) || x < lo || x > hi) throw new ParameterError(`${WHO}: ${what} entries must be integers in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+      return [...v];
+    };
+    this.nMax = ints(o.nMax, mbo - 1, 1, 64, 'nMax (body orders 2..maxBodyOrder)');
+    this.lMax = mbo >= 3 ? ints(o.lMax, mbo - 2, 0, 20, 'lMax (body orders 3..maxBodyOrder)') : [];
+    if (o.degree !== undefined) {
+      if (!Array.isArray(o.degree) || o.degree.length !== mbo - 1 || !o.degree.every((x) => typeof x === 'number' && x > 0 && Number.isFinite(x))) {
+        throw new ParameterError(`${WHO}: degree must be a list of ${mbo - 1} positive numbers (body orders 2..maxBodyOrder), got ${JSON.stringify(o.degree)}`);
+      }
+      this.degree = [...o.degree];
+    } else this.degree = null;
+    this.lWeight = o.lWeight ?? 1;
+    if (!(this.lWeight >= 0) || !Number.isFinite(this.lWeight)) throw new ParameterError(`${WHO}: lWeight must be a finite number >= 0, got ${o.lWeight}`);
+    this.nR = Math.max(...this.nMax);
+    this.L = mbo >= 3 ? Math.max(...this.lMax) : 0;
+    this.nLM = shCount(this.L);
+    this.nR2 = mbo >= 3 ? this.nMax[1]! : 0;
+    this.L2 = mbo >= 3 ? this.lMax[0]! : 0;
+    this.radial = new ChebyshevRadialBasis(this.nR, this.cutoff, this.rMin, this.cutoffFunction, this.radialTransform);
+    this.sh = new RealSphericalHarmonics(this.L);
+    this.table = speciesTable(this.species);
+    const ns = this.species.length, nR = this.nR;
+    const lNeed = new Int32Array(nR);
+    for (let b = 3; b <= mbo; b++) for (let n = 0; n < this.nMax[b - 2]!; n++) lNeed[n] = Math.max(lNeed[n]!, this.lMax[b - 3]!);
+    this.nlmOf = Int32Array.from(lNeed, (l) => shCount(l));
+
+    // enumerate the terms
+    const tnu: number[] = [], tc: number[] = [], tl: number[] = [], tcp: number[] = [];
+    const counts: number[] = [];
+    const g3key = new Map<string, number>(), g4key = new Map<string, number>();
+    const deg = (slots: readonly [number, number][]): number => slots.reduce((s, [c, l]) => s + (c % nR) + 1 + this.lWeight * l, 0);
+    const within = (b: number, slots: readonly [number, number][]): boolean => !this.degree || deg(slots) <= this.degree[b - 2]! + 1e-9;
+    const push = (slots: readonly [number, number][], cp: number) => {
+      tnu.push(slots.length);
+      tcp.push(cp);
+      for (let t = 0; t < 4; t++) {
+        tc.push(t < slots.length ? slots[t]![0] : -1);
+        tl.push(t < slots.length ? slots[t]![1] : 0);
+      }
+    };
+    // slots of body order b: (channel, l), ordered by channel then l
+    const slotList = (b: number): [number, number][] => {
+      const out: [number, number][] = [];
+      const nm = this.nMax[b - 2]!, lm = b >= 3 ? this.lMax[b - 3]! : 0;
+      for (let z = 0; z < ns; z++) for (let n = 0; n < nm; n++) for (let l = 0; l <= lm; l++) out.push([z * nR + n, l]);
+      return out;
+    };
+    {
+      let c = 0;
+      for (const s of slotList(2)) if (s[1] === 0 && within(2, [s])) { push([s], -1); c++; }
+      counts.push(c);
+    }
+    if (mbo >= 3) {
+      const S = slotList(3);
+      let c = 0;
+      for (let a = 0; a < S.length; a++) for (let b = a; b < S.length; b++) {
+        if (S[a]![1] !== S[b]![1]) continue;
+        if (!within(3, [S[a]!, S[b]!])) continue;
+        push([S[a]!, S[b]!], -1);
+        c++;
+      }
+      counts.push(c);
+    }
+    if (mbo >= 4) {
+      const S = slotList(4);
+      let c = 0;
+      for (let a = 0; a < S.length; a++) for (let b = a; b < S.length; b++) for (let d = b; d < S.length; d++) {
+        const l1 = S[a]![1], l2 = S[b]![1], l3 = S[d]![1];
+        if (!gauntAllowed(l1, l2, l3) || !within(4, [S[a]!, S[b]!, S[d]!])) continue;
+        const key = `${l1},${l2},${l3}`;
+        let id = g3key.get(key);
+        if (id === undefined) {
+          id = this.g3.length;
+          this.g3.push(gaunt(l1, l2, l3));
+          g3key.set(key, id);
+        }
+        push([S[a]!, S[b]!, S[d]!], id);
+        c++;
+      }
+      counts.push(c);
+    }
+    if (mbo >= 5) {
+      const S = slotList(5);
+      let c = 0;
+      for (let a = 0; a < S.length; a++) for (let b = a; b < S.length; b++) for (let d = b; d < S.length; d++) for (let e = d; e < S.length; e++) {
+        const l1 = S[a]![1], l2 = S[b]![1], l3 = S[d]![1], l4 = S[e]![1];
+        if ((l1 + l2 + l3 + l4) % 2 !== 0 || !within(5, [S[a]!, S[b]!, S[d]!, S[e]!])) continue;
+        for (let L = Math.max(Math.abs(l1 - l2), Math.abs(l3 - l4)); L <= Math.min(l1 + l2, l3 + l4); L++) {
+          if (!gauntAllowed(l1, l2, L) || !gauntAllowed(l3, l4, L)) continue;
+          const key = `${l1},${l2},${l3},${l4},${L}`;
+          let id = g4key.get(key);
+          if (id === undefined) {
+            id = this.g4.length;
+            this.g4.push(quadTable(l1, l2, l3, l4, L));
+            g4key.set(key, id);
+          }
+          push([S[a]!, S[b]!, S[d]!, S[e]!], id);
+          c++;
+        }
+      }
+      counts.push(c);
+    }
+    this.tnu = Int32Array.from(tnu);
+    this.tc = Int32Array.from(tc);
+    this.tl = Int32Array.from(tl);
+    this.tcp = Int32Array.from(tcp);
+    this.size = tnu.length;
+    this.counts = counts;
+    if (this.size === 0) throw new ParameterError(`${WHO}: the basis is empty (check nMax and degree)`);
+    const aoff = new Int32Array(4 * this.size);
+    let at = 0;
+    for (let k = 0; k < this.size; k++) {
+      if (tnu[k]! < 3) continue;
+      for (let t = 0; t < tnu[k]!; t++) {
+        aoff[4 * k + t] = at;
+        at += 2 * tl[4 * k + t]! + 1;
+      }
+    }
+    this.aoff = aoff;
+    this.adj = new Float64Array(Math.max(1, at));
+    this.A = new Float64Array(ns * nR * this.nLM);
+    this.GA = new Float64Array(ns * nR * this.nLM);
+    this.S2 = new Float64Array(Math.max(1, ns * nR * (this.L2 + 1)));
+    this.T2 = new Float64Array(Math.max(1, 3 * ns * nR * (this.L2 + 1)));
+  }
+
+  /** Body order (2..5) of feature k. */
+  bodyOrder(k: number): number {
+    return this.tnu[k]! + 1;
+  }
+
+  /** Radial indices n of the slots of feature k. */
+  radialIndices(k: number): number[] {
+    const out: number[] = [];
+    for (let t = 0; t < this.tnu[k]!; t++) out.push(this.tc[4 * k + t]! % this.nR);
+    return out;
+  }
+
+  /** Human-readable label of feature k, e.g. "nu3 [Si n0 l2, Si n1 l2, Si n0 l0]". */
+  featureLabel(k: number): string {
+    const s: string[] = [];
+    for (let t = 0; t < this.tnu[k]!; t++) {
+      const c = this.tc[4 * k + t]!;
+      s.push(`${symbolOf(this.species[Math.floor(c / this.nR)]!)} n${c % this.nR} l${this.tl[4 * k + t]}`);
+    }
+    return `nu${this.tnu[k]} [${s.join(', ')}]`;
+  }
+
+  toJSON(): { type: string; version: number; [k: string]: unknown } {
+    return {
+      type: 'ace',
+      version: 1,
+      species: [...this.species],
+      cutoff: this.cutoff,
+      rMin: this.rMin,
+      cutoffFunction: { ...this.cutoffFunction },
+      maxBodyOrder: this.maxBodyOrder,
+      nMax: [...this.nMax],
+      lMax: [...this.lMax],
+      ...(this.degree ? { degree: [...this.degree] } : {}),
+      lWeight: this.lWeight,
+      ...(this.radialTransform.kind !== 'linear' ? { radialTransform: { ...this.radialTransform } } : {}),
+    };
+  }
+
+  static fromJSON(json: { [k: string]: unknown }): AceDescriptor {
+    if (json['type'] !== 'ace') throw new ParameterError(`ace.fromJSON: type is ${JSON.stringify(json['type'])}, expected "ace"`);
+    if (json['version'] !== 1) throw new ParameterError(`ace.fromJSON: unsupported version ${JSON.stringify(json['version'])} (this build reads version 1)`);
+    return new AceDescriptor({
+      species: json['species'] as number[],
+      cutoff: json['cutoff'] as number,
+      rMin: json['rMin'] as number,
+      cutoffFunction: parseCutoffFunction(json['cutoffFunction']),
+      maxBodyOrder: json['maxBodyOrder'] as number,
+      nMax: json['nMax'] as number[],
+      lMax: json['lMax'] as number[],
+      ...(json['degree'] !== undefined ? { degree: json['degree'] as number[] } : {}),
+      lWeight: json['lWeight'] as number,
+      ...(json['radialTransform'] !== undefined ? { radialTransform: parseRadialTransform(json['radialTransform']) } : {}),
+    });
+  }
+
+  compute(s: Structure, nl: NeighborList, out: Float64Array): void {
+    checkInput(WHO, this.table, this.species, s, nl, this.cutoff);
+    checkBuffer(WHO, 'features', out, s.numbers.length * this.size);
+    this.pass(s, nl, out, null, null, null, null);
+  }
+
+  computeWithDerivatives(s: Structure, nl: NeighborList, out: DescriptorDerivatives): void {
+    const n = s.numbers.length;
+    checkInput(WHO, this.table, this.species, s, nl, this.cutoff);
+    checkBuffer(WHO, 'features', out.features, n * this.size);
+    const np = nl.offsets[n]!;
+    checkBuffer(WHO, 'derivatives', out.derivatives, np * 3 * this.size);
+    this.pass(s, nl, out.features, out.derivatives, null, null, null);
+  }
+
+  computeGradient(s: Structure, nl: NeighborList, w: DescriptorWeights, out: DescriptorGradientOutput): void {
+    const n = s.numbers.length;
+    checkInput(WHO, this.table, this.species, s, nl, this.cutoff);
+    checkGradientArgs(WHO, n, nl.offsets[n]!, this.size, w, out);
+    this.pass(s, nl, out.features ?? null, null, w, out.pairGradients, out.energies ?? null);
+  }
+
+  private ensureScratch(m: number): void {
+    if (m <= this.cap) return;
+    const c = Math.max(m, 2 * this.cap, 32);
+    this.cap = c;
+    this.sp = new Int32Array(c);
+    this.st = new Int32Array(c);
+    this.su = new Float64Array(3 * c);
+    this.sr = new Float64Array(c);
+    this.sR = new Float64Array(c * this.nR);
+    this.sdR = new Float64Array(c * this.nR);
+    this.sY = new Float64Array(c * this.nLM);
+    this.sdY = new Float64Array(3 * c * this.nLM);
+  }
+
+  /**
+   * One pass over the atoms. feat: features (or null); der: per-pair derivatives (every entry
+   * written) or null; w + pg: contracted gradient (and energies) or null.
+   */
+  private pass(s: Structure, nl: NeighborList, feat: Float64Array | null, der: Float64Array | null, w: DescriptorWeights | null, pg: Float64Array | null, energies: Float64Array | null): void {
+    const n = s.numbers.length, size = this.size;
+    const x = s.positions, off = nl.offsets, nb = nl.neighbors, sh = nl.shifts;
+    const rc2 = this.cutoff * this.cutoff;
+    const table = this.table, numbers = s.numbers;
+    const nR = this.nR, nLM = this.nLM, L = this.L;
+    const ns = this.species.length;
+    let maxRow = 0;
+    for (let i = 0; i < n; i++) maxRow = Math.max(maxRow, off[i + 1]! - off[i]!);
+    this.ensureScratch(maxRow);
+    const sp = this.sp, st = this.st, su = this.su, sr = this.sr, sR = this.sR, sdR = this.sdR, sY = this.sY, sdY = this.sdY;
+    const A = this.A, GA = this.GA, adj = this.adj, nlmOf = this.nlmOf;
+    const tnu = this.tnu, tc = this.tc, tl = this.tl, tcp = this.tcp, aoff = this.aoff;
+    const g3 = this.g3, g4 = this.g4;
+    const radial = this.radial, harm = this.sh;
+    const needDY = der !== null || pg !== null;
+    const nA = ns * nR * nLM;
+    const L2 = this.L2, nR2 = this.nR2, S2 = this.S2, T2 = this.T2;
+    const weights = w ? w.weights : null, rows = w ? w.rows ?? null : null;
+
+    for (let i = 0; i < n; i++) {
+      const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
+      A.fill(0, 0, nA);
+      let m = 0;
+      for (let p = off[i]!; p < off[i + 1]!; p++) {
+        const j = nb[p]!;
+        const dx = x[3 * j]! + sh[3 * p]! - xi, dy = x[3 * j + 1]! + sh[3 * p + 1]! - yi, dz = x[3 * j + 2]! + sh[3 * p + 2]! - zi;
+        const r2 = dx * dx + dy * dy + dz * dz;
+        if (r2 >= rc2 || r2 === 0) {
+          if (pg) { pg[3 * p] = 0; pg[3 * p + 1] = 0; pg[3 * p + 2] = 0; }
+          if (der) der.fill(0, 3 * p * size, 3 * (p + 1) * size); // beyond the cutoff (skin): zero derivative
+          continue;
+        }
+        const r = Math.sqrt(r2);
+        const ux = dx / r, uy = dy / r, uz = dz / r;
+        const z = table[numbers[j]!]!;
+        sp[m] = p;
+        st[m] = z;
+        su[3 * m] = ux; su[3 * m + 1] = uy; su[3 * m + 2] = uz;
+        sr[m] = r;
+        const rb = m * nR, yb = m * nLM;
+        radial.evaluate(r, sR, sdR, rb);
+        harm.evaluate(ux, uy, uz, r, L, sY, yb, needDY ? sdY : null);
+        let ab = z * nR * nLM;
+        for (let nn = 0; nn < nR; nn++, ab += nLM) {
+          const Rv = sR[rb + nn]!, cnt = nlmOf[nn]!;
+          for (let lm = 0; lm < cnt; lm++) A[ab + lm] += Rv * sY[yb + lm]!;
+        }
+        m++;
+      }
+
+      // features, slot adjoints (der) or the contracted adjoint GA (pg)
+      const fb = i * size;
+      const wb = weights ? (rows ? rows[i]! : i) * size : 0;
+      if (pg) GA.fill(0, 0, nA);
+      let e = 0;
+      for (let k = 0; k < size; k++) {
+        const nu = tnu[k]!;
+        const wk = weights ? weights[wb + k]! : 0;
+        let f: number;
+        if (nu === 1) {
+          const a = tc[4 * k]! * nLM;
+          f = A[a]!;
+          if (pg) GA[a] += wk;
+        } else if (nu === 2) {
+          const l = tl[4 * k]!, base = l * l, cnt = 2 * l + 1;
+          const a1 = tc[4 * k]! * nLM + base, a2 = tc[4 * k + 1]! * nLM + base;
+          f = 0;
+          for (let q = 0; q < cnt; q++) f += A[a1 + q]! * A[a2 + q]!;
+          if (pg && wk !== 0) for (let q = 0; q < cnt; q++) { GA[a1 + q] += wk * A[a2 + q]!; GA[a2 + q] += wk * A[a1 + q]!; }
+        } else if (nu === 3) {
+          const l1 = tl[4 * k]!, l2 = tl[4 * k + 1]!, l3 = tl[4 * k + 2]!;
+          const a1 = tc[4 * k]! * nLM + l1 * l1, a2 = tc[4 * k + 1]! * nLM + l2 * l2, a3 = tc[4 * k + 2]! * nLM + l3 * l3;
+          const g = g3[tcp[k]!]!, gm1 = g.m1, gm2 = g.m2, gm3 = g.m3, gc = g.c, ne = gc.length;
+          f = 0;
+          if (der) {
+            const o1 = aoff[4 * k]!, o2 = aoff[4 * k + 1]!, o3 = aoff[4 * k + 2]!;
+            adj.fill(0, o1, o3 + 2 * l3 + 1);
+            for (let q = 0; q < ne; q++) {
+              const c = gc[q]!, i1 = gm1[q]!, i2 = gm2[q]!, i3 = gm3[q]!;
+              const v1 = A[a1 + i1]!, v2 = A[a2 + i2]!, v3 = A[a3 + i3]!;
+              f += c * v1 * v2 * v3;
+              adj[o1 + i1] += c * v2 * v3;
+              adj[o2 + i2] += c * v1 * v3;
+              adj[o3 + i3] += c * v1 * v2;
+            }
+          } else if (pg && wk !== 0) {
+            for (let q = 0; q < ne; q++) {
+              const c = gc[q]!, i1 = gm1[q]!, i2 = gm2[q]!, i3 = gm3[q]!;
+              const v1 = A[a1 + i1]!, v2 = A[a2 + i2]!, v3 = A[a3 + i3]!;
+              f += c * v1 * v2 * v3;
+              const cw = c * wk;
+              GA[a1 + i1] += cw * v2 * v3;
+              GA[a2 + i2] += cw * v1 * v3;
+              GA[a3 + i3] += cw * v1 * v2;
+            }
+          } else {
+            for (let q = 0; q < ne; q++) f += gc[q]! * A[a1 + gm1[q]!]! * A[a2 + gm2[q]!]! * A[a3 + gm3[q]!]!;
+          }
+        } else {
+          const l1 = tl[4 * k]!, l2 = tl[4 * k + 1]!, l3 = tl[4 * k + 2]!, l4 = tl[4 * k + 3]!;
+          const a1 = tc[4 * k]! * nLM + l1 * l1, a2 = tc[4 * k + 1]! * nLM + l2 * l2, a3 = tc[4 * k + 2]! * nLM + l3 * l3, a4 = tc[4 * k + 3]! * nLM + l4 * l4;
+          const g = g4[tcp[k]!]!, gm = g.m, gc = g.c, ne = gc.length;
+          f = 0;
+          if (der) {
+            const o1 = aoff[4 * k]!, o2 = aoff[4 * k + 1]!, o3 = aoff[4 * k + 2]!, o4 = aoff[4 * k + 3]!;
+            adj.fill(0, o1, o4 + 2 * l4 + 1);
+            for (let q = 0; q < ne; q++) {
+              const c = gc[q]!, i1 = gm[4 * q]!, i2 = gm[4 * q + 1]!, i3 = gm[4 * q + 2]!, i4 = gm[4 * q + 3]!;
+              const v1 = A[a1 + i1]!, v2 = A[a2 + i2]!, v3 = A[a3 + i3]!, v4 = A[a4 + i4]!;
+              const v12 = v1 * v2, v34 = v3 * v4;
+              f += c * v12 * v34;
+              adj[o1 + i1] += c * v2 * v34;
+              adj[o2 + i2] += c * v1 * v34;
+              adj[o3 + i3] += c * v12 * v4;
+              adj[o4 + i4] += c * v12 * v3;
+            }
+          } else if (pg && wk !== 0) {
+            for (let q = 0; q < ne; q++) {
+              const c = gc[q]!, i1 = gm[4 * q]!, i2 = gm[4 * q + 1]!, i3 = gm[4 * q + 2]!, i4 = gm[4 * q + 3]!;
+              const v1 = A[a1 + i1]!, v2 = A[a2 + i2]!, v3 = A[a3 + i3]!, v4 = A[a4 + i4]!;
+              const v12 = v1 * v2, v34 = v3 * v4;
+              f += c * v12 * v34;
+              const cw = c * wk;
+              GA[a1 + i1] += cw * v2 * v34;
+              GA[a2 + i2] += cw * v1 * v34;
+              GA[a3 + i3] += cw * v12 * v4;
+              GA[a4 + i4] += cw * v12 * v3;
+            }
+          } else {
+            for (let q = 0; q < ne; q++) f += gc[q]! * A[a1 + gm[4 * q]!]! * A[a2 + gm[4 * q + 1]!]! * A[a3 + gm[4 * q + 2]!]! * A[a4 + gm[4 * q + 3]!]!;
+          }
+        }
+        if (feat) feat[fb + k] = f;
+        e += wk * f;
+      }
+      if (energies) energies[i] = e;
+
+      if (pg) {
+        // g_ij = sum_{n,lm} GA[z_j,n,lm] (R'_n Y_lm u + R_n dY_lm)
+        for (let q = 0; q < m; q++) {
+          const rb = q * nR, yb = q * nLM;
+          let sa = 0, bx = 0, by = 0, bz = 0;
+          let gb = st[q]! * nR * nLM;
+          for (let nn = 0; nn < nR; nn++, gb += nLM) {
+            const cnt = nlmOf[nn]!;
+            let sy = 0, gx = 0, gy = 0, gz = 0;
+            for (let lm = 0; lm < cnt; lm++) {
+              const g = GA[gb + lm]!;
+              if (g === 0) continue;
+              sy += g * sY[yb + lm]!;
+              const d = 3 * (yb + lm);
+              gx += g * sdY[d]!; gy += g * sdY[d + 1]!; gz += g * sdY[d + 2]!;
+            }
+            sa += sdR[rb + nn]! * sy;
+            const Rv = sR[rb + nn]!;
+            bx += Rv * gx; by += Rv * gy; bz += Rv * gz;
+          }
+          const pp = 3 * sp[q]!;
+          pg[pp] = sa * su[3 * q]! + bx;
+          pg[pp + 1] = sa * su[3 * q + 1]! + by;
+          pg[pp + 2] = sa * su[3 * q + 2]! + bz;
+        }
+      }
+
+      if (!der) continue;
+      const nl2 = L2 + 1;
+      for (let q = 0; q < m; q++) {
+        const rb = q * nR, yb = q * nLM, zq = st[q]!;
+        const ux = su[3 * q]!, uy = su[3 * q + 1]!, uz = su[3 * q + 2]!;
+        // S[c, l] = A[c, l .] . Y_l(u_q), T[c, l] = A[c, l .] . dY_l(u_q), for the power-spectrum channels
+        if (nR2 > 0) {
+          for (let z = 0; z < ns; z++) {
+            for (let nn = 0; nn < nR2; nn++) {
+              const c = z * nR + nn, ab = c * nLM;
+              for (let l = 0; l <= L2; l++) {
+                let sy = 0, gx = 0, gy = 0, gz = 0;
+                for (let lm = l * l; lm < (l + 1) * (l + 1); lm++) {
+                  const a = A[ab + lm]!;
+                  sy += a * sY[yb + lm]!;
+                  const d = 3 * (yb + lm);
+                  gx += a * sdY[d]!; gy += a * sdY[d + 1]!; gz += a * sdY[d + 2]!;
+                }
+                const si = c * nl2 + l;
+                S2[si] = sy;
+                T2[3 * si] = gx; T2[3 * si + 1] = gy; T2[3 * si + 2] = gz;
+              }
+            }
+          }
+        }
+        const d0 = sp[q]! * 3 * size, d1 = d0 + size, d2 = d1 + size;
+        for (let k = 0; k < size; k++) {
+          const nu = tnu[k]!;
+          let ax = 0, ay = 0, az = 0;
+          if (nu === 1) {
+            const c = tc[4 * k]!;
+            const v = ((c / nR) | 0) === zq ? sdR[rb + (c % nR)]! * Y00 : 0;
+            ax = v * ux; ay = v * uy; az = v * uz;
+          } else if (nu === 2) {
+            const c1 = tc[4 * k]!, c2 = tc[4 * k + 1]!, l = tl[4 * k]!;
+            let s = 0;
+            if (((c1 / nR) | 0) === zq) {
+              const n1 = c1 % nR, si = c2 * nl2 + l, Rv = sR[rb + n1]!;
+              s += sdR[rb + n1]! * S2[si]!;
+              ax += Rv * T2[3 * si]!; ay += Rv * T2[3 * si + 1]!; az += Rv * T2[3 * si + 2]!;
+            }
+            if (((c2 / nR) | 0) === zq) {
+              const n2 = c2 % nR, si = c1 * nl2 + l, Rv = sR[rb + n2]!;
+              s += sdR[rb + n2]! * S2[si]!;
+              ax += Rv * T2[3 * si]!; ay += Rv * T2[3 * si + 1]!; az += Rv * T2[3 * si + 2]!;
+            }
+            ax += s * ux; ay += s * uy; az += s * uz;
+          } else {
+            let s = 0;
+            for (let t = 0; t < nu; t++) {
+              const c = tc[4 * k + t]!;
+              if (((c / nR) | 0) !== zq) continue;
+              const l = tl[4 * k + t]!, o = aoff[4 * k + t]!, cnt = 2 * l + 1, y0 = yb + l * l;
+              let sy = 0, gx = 0, gy = 0, gz = 0;
+              for (let mm = 0; mm < cnt; mm++) {
+                const a = adj[o + mm]!;
+                sy += a * sY[y0 + mm]!;
+                const d = 3 * (y0 + mm);
+                gx += a * sdY[d]!; gy += a * sdY[d + 1]!; gz += a * sdY[d + 2]!;
+              }
+              const nn = c % nR, Rv = sR[rb + nn]!;
+              s += sdR[rb + nn]! * sy;
+              ax += Rv * gx; ay += Rv * gy; az += Rv * gz;
+            }
+            ax += s * ux; ay += s * uy; az += s * uz;
+          }
+          der[d0 + k] = ax;
+          der[d1 + k] = ay;
+          der[d2 + k] = az;
+        }
+      }
+    }
+  }
+}
