@@ -14,15 +14,12 @@
  *   MLPOT_MLEARN_DIR=/path/to/mlearn/data          where <El>/... live (default: the configs' own)
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { ParameterError } from '../core/errors.js';
-import { atomicNumber } from '../core/elements.js';
-import { BodyOrderDescriptor, type BodyOrderOptions } from '../descriptors/body-order.js';
-import { parseCutoffFunction } from '../descriptors/cutoff.js';
-import { ProductDescriptor, selectProductIndices, type ProductSelection } from '../descriptors/product.js';
-import { parseRadialTransform, type RadialTransform } from '../descriptors/radial.js';
+import type { Descriptor } from '../descriptors/descriptor.js';
+import { ProductDescriptor } from '../descriptors/product.js';
+import { descriptorFromConfig, loadTrainConfig, type DescriptorConfig } from '../cli/train.js';
 import { readMlearnJson } from '../io/mlearn.js';
 import { enableNativeLinalg } from '../node/linalg-native.js';
 import { linalgBackendName } from '../core/linalg.js';
@@ -43,13 +40,12 @@ export const ZUO_BEST: Readonly<Record<string, { energy: number; force: number }
 
 export const MLEARN_ELEMENTS = ['Ni', 'Cu', 'Li', 'Mo', 'Si', 'Ge'] as const;
 
-/** What one train.yaml says, mapped to this code's options (species filled in from the data). */
+/** What one train.yaml says (read by `mlpot train`'s own loader, so the bench and the CLI agree). */
 export interface TrainPlan {
   seed: number;
   trainPath: string;
-  descriptor: Omit<BodyOrderOptions, 'species'> & { species?: number[]; radialTransform?: RadialTransform };
-  /** Set for `type: product`: `descriptor` is then the inner body-order one and this chooses the products. */
-  product?: ProductSelection;
+  /** model.descriptor of the config (any descriptor type `mlpot train` knows). */
+  descriptor: DescriptorConfig;
   weights: LossWeights;
   energyPerAtom: boolean;
   lambda?: number;
@@ -59,99 +55,38 @@ export interface TrainPlan {
   offset: OffsetMode;
 }
 
-/** `${NAME}` and `${NAME:-default}` from `env`. */
-export function expandEnv(s: string, env: Readonly<Record<string, string | undefined>>): string {
-  return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def: string | undefined) => {
-    const v = env[name];
-    if (v !== undefined && v !== '') return v;
-    if (def !== undefined) return def;
-    throw new ParameterError(`environment variable ${name} is not set and has no default (\${${name}:-default})`);
-  });
-}
-
-type Obj = { [k: string]: unknown };
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
- * Map a parsed train.yaml (the agreed `mlpot train` schema) to a TrainPlan. Small on purpose: the
- * `mlpot train` CLI owns the full schema; this reads the keys the benchmark needs and rejects
- * model/descriptor types it cannot run.
+ * Read a train.yaml with `loadTrainConfig` (schema, environment variables, paths relative to the
+ * config) and keep what the benchmark needs. Only linear models are run here.
  */
-export function planFromConfig(cfg: unknown, configDir: string, env: Readonly<Record<string, string | undefined>> = process.env, dataOverride?: string): TrainPlan {
-  if (!isObj(cfg)) throw new ParameterError('train config: expected a mapping at the top level');
-  const data = cfg['data'];
-  let train: unknown = isObj(data) ? data['train'] : undefined;
-  if (isObj(train)) train = train['path'];
-  if (dataOverride === undefined && typeof train !== 'string') throw new ParameterError('train config: data.train (a path) is required');
-  const p = dataOverride ?? expandEnv(train as string, env);
-  const trainPath = isAbsolute(p) ? p : resolve(configDir, p);
-  const model = isObj(cfg['model']) ? cfg['model'] : {};
-  const type = model['type'] ?? 'linear';
-  if (type !== 'linear') throw new ParameterError(`train config: model.type ${JSON.stringify(type)} is not supported here (linear only)`);
-  const outer = isObj(model['descriptor']) ? model['descriptor'] : {};
-  // type: product wraps a body-order inner descriptor (same keys as mlpot train: inner + one selection key)
-  let product: ProductSelection | undefined;
-  let d = outer;
-  if (outer['type'] === 'product') {
-    if (!isObj(outer['inner'])) throw new ParameterError('train config: descriptor.type product needs an inner descriptor (key "inner")');
-    d = outer['inner'];
-    const ints = (k: string): number[] | undefined => {
-      const v = outer[k];
-      if (v === undefined) return undefined;
-      if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x))) throw new ParameterError(`train config: descriptor.${k} must be a list of integers, got ${JSON.stringify(v)}`);
-      return v as number[];
-    };
-    const indices = ints('indices'), perBodyOrder = ints('per_body_order'), radialBelow = ints('radial_below');
-    product = { ...(indices ? { indices } : {}), ...(perBodyOrder ? { perBodyOrder } : {}), ...(radialBelow ? { radialBelow } : {}) };
-  }
-  if ((d['type'] ?? 'body-order') !== 'body-order') throw new ParameterError(`train config: descriptor.type ${JSON.stringify(d['type'])}: the mlearn benchmark runs body-order (or a product over body-order) only`);
-  const num = (o: Obj, k: string): number | undefined => {
-    const v = o[k];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ParameterError(`train config: ${k} must be a number, got ${JSON.stringify(v)}`);
-    return v;
-  };
-  const desc: TrainPlan['descriptor'] = { cutoff: num(d, 'cutoff') ?? 5 };
-  const map: [string, keyof BodyOrderOptions][] = [['r_min', 'rMin'], ['max_body_order', 'maxBodyOrder'], ['n_max', 'nMax'], ['n_max3', 'nMax3'], ['l_max3', 'lMax3'], ['n_max4', 'nMax4'], ['l_max4', 'lMax4']];
-  for (const [yk, ok] of map) {
-    const v = num(d, yk);
-    if (v !== undefined) (desc as Record<string, unknown>)[ok] = v;
-  }
-  if (d['cutoff_function'] !== undefined) {
-    const cf = d['cutoff_function'];
-    desc.cutoffFunction = parseCutoffFunction(typeof cf === 'string' ? { kind: cf } : cf);
-  }
-  if (d['radial_transform'] !== undefined) desc.radialTransform = parseRadialTransform(d['radial_transform']);
-  if (Array.isArray(d['species'])) desc.species = (d['species'] as unknown[]).map((s) => (typeof s === 'number' ? s : atomicNumber(String(s))));
-  const fit = isObj(cfg['fit']) ? cfg['fit'] : {};
-  const w = isObj(fit['weights']) ? fit['weights'] : {};
+export function planFromFile(config: string, env: Record<string, string | undefined> = process.env, dataOverride?: string): TrainPlan {
+  const c = loadTrainConfig(config, dataOverride !== undefined ? { data: dataOverride } : {}, env);
+  if (c.model.type !== 'linear') throw new ParameterError(`${config}: model.type ${JSON.stringify(c.model.type)} is not supported here (linear only)`);
   const plan: TrainPlan = {
-    seed: num(cfg, 'seed') ?? 0,
-    trainPath,
-    descriptor: desc,
-    ...(product ? { product } : {}),
-    weights: { energy: num(w, 'energy') ?? 1, forces: num(w, 'forces') ?? 1, stress: num(w, 'stress') ?? 0 },
-    energyPerAtom: fit['energy_per_atom'] === undefined ? true : fit['energy_per_atom'] === true,
-    folds: num(fit, 'folds') ?? 5,
-    cvMetric: fit['cv_metric'] === 'force_rmse' ? 'force_rmse' : 'loss',
-    offset: ((model['offset'] as OffsetMode | undefined) ?? 'per-element'),
+    seed: c.seed,
+    trainPath: c.data.train.path,
+    descriptor: c.model.descriptor,
+    weights: { ...c.fit.weights },
+    energyPerAtom: c.fit.energy_per_atom,
+    folds: c.fit.folds,
+    cvMetric: c.fit.cv_metric,
+    offset: c.model.offset,
   };
-  if (Array.isArray(fit['lambdas'])) plan.lambdas = (fit['lambdas'] as unknown[]).map(Number);
-  else plan.lambda = num(fit, 'lambda') ?? 0;
+  if (c.fit.lambdas) plan.lambdas = [...c.fit.lambdas];
+  else plan.lambda = c.fit.lambda ?? 0;
   return plan;
 }
 
-/** The descriptor of a plan (species given): body-order, or a product over it when `product` is set. */
-export function planDescriptor(d: TrainPlan['descriptor'], species: number[], product?: ProductSelection): BodyOrderDescriptor | ProductDescriptor {
-  const inner = new BodyOrderDescriptor({ ...d, species });
-  return product ? new ProductDescriptor({ inner, indices: selectProductIndices(inner, product) }) : inner;
+/** The descriptor of a plan, exactly as `mlpot train` builds it (species default: those of the frames). */
+export function planDescriptor(d: DescriptorConfig, frames: readonly Structure[]): Descriptor {
+  return descriptorFromConfig(d, frames);
 }
 
-/** Species (sorted atomic numbers) present in the frames. */
-function speciesOf(frames: readonly Structure[]): number[] {
-  const set = new Set<number>();
-  for (const f of frames) for (const z of f.numbers) set.add(z);
-  return [...set].sort((a, b) => a - b);
+/** Feature counts per body order, when the descriptor reports them. */
+function countsOf(d: Descriptor): string {
+  const c = (d as { counts?: readonly number[] }).counts;
+  if (d instanceof ProductDescriptor) return `${countsOf(d.inner)} + ${d.productCount} products`;
+  return c ? c.join('+') : String(d.size);
 }
 
 export interface MlearnRow {
@@ -182,10 +117,9 @@ export interface MlearnRow {
 /** Run one plan: read data, CV, and the full-data fit timing. */
 export function runPlan(plan: TrainPlan, log?: (s: string) => void): { cv: CrossValidationResult; frames: number; nFeatures: number } {
   const frames = readMlearnJson(readFileSync(plan.trainPath, 'utf8'), { file: plan.trainPath });
-  const species = plan.descriptor.species ?? speciesOf(frames);
-  const desc = planDescriptor(plan.descriptor, species, plan.product);
+  const desc = planDescriptor(plan.descriptor, frames);
   const records = makeDataset(frames, { require: { energy: plan.weights.energy > 0, forces: plan.weights.forces > 0 } });
-  log?.(`  ${plan.trainPath}: ${frames.length} structures, descriptor size ${desc.size} (${desc instanceof ProductDescriptor ? `${(desc.inner as BodyOrderDescriptor).counts.join('+')} + ${desc.productCount} products` : desc.counts.join('+')})`);
+  log?.(`  ${plan.trainPath}: ${frames.length} structures, ${desc.name} descriptor, ${desc.size} features (${countsOf(desc)})`);
   const cv = crossValidateLinear(records, {
     descriptor: desc,
     weights: plan.weights,
@@ -223,7 +157,7 @@ export function runMlearnBench(o: { log: (line: string) => void; root?: string; 
       o.log(`${el}: no config ${config}; skipped`);
       continue;
     }
-    const plan = planFromConfig(parseYaml(readFileSync(config, 'utf8')), dirname(config), env);
+    const plan = planFromFile(config, { ...env });
     if (!existsSync(plan.trainPath)) {
       o.log(`${el}: no data at ${plan.trainPath} (set MLPOT_MLEARN_DIR); skipped`);
       continue;

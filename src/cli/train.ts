@@ -31,6 +31,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import { atomicNumber, symbolOf } from '../core/elements.js';
 import { MlpotError, ValidationError } from '../core/errors.js';
 import { ACSF, type ACSFStandardOptions } from '../descriptors/acsf.js';
+import { AceDescriptor, type AceOptions } from '../descriptors/ace.js';
 import { BodyOrderDescriptor, type BodyOrderOptions } from '../descriptors/body-order.js';
 import type { Descriptor, DescriptorDerivatives, DescriptorGradientOutput, DescriptorWeights } from '../descriptors/descriptor.js';
 import { parseRadialTransform } from '../descriptors/radial.js';
@@ -64,20 +65,28 @@ export interface DataSourceConfig {
 }
 
 export interface DescriptorConfig {
-  type: 'body-order' | 'acsf' | 'product';
+  type: 'body-order' | 'ace' | 'acsf' | 'product';
   /** Required for body-order and acsf; a product takes its inner descriptor's. */
   cutoff?: number;
   /** Element symbols or atomic numbers (default: every element of the training data). */
   species?: (string | number)[];
   r_min?: number;
   cutoff_function?: 'cosine' | 'polynomial';
-  // body-order
+  // body-order and ace
   max_body_order?: number;
-  n_max?: number;
+  /** body-order: radial functions of the 2-body features; ace: one entry per body order 2.. */
+  n_max?: number | number[];
   n_max3?: number;
   l_max3?: number;
   n_max4?: number;
   l_max4?: number;
+  // ace (descriptors/ace.ts)
+  /** Highest l per body order 3.. */
+  l_max?: number[];
+  /** Total-degree bound per body order 2.. */
+  degree?: number[];
+  /** Weight of l in the total degree. */
+  l_weight?: number;
   /** Distance transform of the radial basis (descriptors/radial.ts). */
   radial_transform?: { kind: 'linear' | 'agnesi' | 'inverse-power'; r0?: number; p?: number; q?: number };
   // acsf (ACSF.standard)
@@ -168,6 +177,7 @@ export interface CommitteeConfig {
 }
 
 const BODY_ORDER_KEYS = ['max_body_order', 'n_max', 'n_max3', 'l_max3', 'n_max4', 'l_max4', 'radial_transform'] as const;
+const ACE_KEYS = ['max_body_order', 'n_max', 'l_max', 'degree', 'l_weight', 'radial_transform'] as const;
 const ACSF_KEYS = ['n_radial', 'n_angular', 'zetas', 'angular_kind'] as const;
 const COMMON_DESCRIPTOR_KEYS = ['cutoff', 'species', 'r_min', 'cutoff_function'] as const;
 const PRODUCT_KEYS = ['inner', 'indices', 'per_body_order', 'radial_below'] as const;
@@ -192,13 +202,16 @@ const INNER_DESCRIPTOR_SCHEMA = {
   additionalProperties: false,
   required: ['type', 'cutoff'],
   properties: {
-    type: { type: 'string', enum: ['body-order', 'acsf'] },
+    type: { type: 'string', enum: ['body-order', 'ace', 'acsf'] },
     cutoff: { type: 'number', exclusiveMinimum: 0 },
     species: { type: 'array', minItems: 1, items: { type: ['string', 'integer'] } },
     r_min: { type: 'number', minimum: 0 },
     cutoff_function: { type: 'string', enum: ['cosine', 'polynomial'] },
-    max_body_order: { type: 'integer', minimum: 2, maximum: 4 },
-    n_max: posInt,
+    max_body_order: { type: 'integer', minimum: 2, maximum: 5 },
+    n_max: { type: ['integer', 'array'], minimum: 1, minItems: 1, maxItems: 4, items: posInt },
+    l_max: { type: 'array', minItems: 1, maxItems: 3, items: { type: 'integer', minimum: 0, maximum: 20 } },
+    degree: { type: 'array', minItems: 1, maxItems: 4, items: { type: 'number', exclusiveMinimum: 0 } },
+    l_weight: { type: 'number', minimum: 0 },
     n_max3: { type: 'integer', minimum: 0 },
     l_max3: { type: 'integer', minimum: 0, maximum: 3 },
     n_max4: { type: 'integer', minimum: 0 },
@@ -229,7 +242,7 @@ const DESCRIPTOR_SCHEMA = {
   required: ['type'],
   properties: {
     ...INNER_DESCRIPTOR_SCHEMA.properties,
-    type: { type: 'string', enum: ['body-order', 'acsf', 'product'] },
+    type: { type: 'string', enum: ['body-order', 'ace', 'acsf', 'product'] },
     inner: INNER_DESCRIPTOR_SCHEMA,
     indices: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 0 } },
     per_body_order: selectionList(0),
@@ -550,11 +563,25 @@ export function loadTrainConfig(file: string, flags: TrainFlags = {}, env: Recor
 
 /** Keys of one descriptor type only: a key of another type is an error naming the key and its line. */
 function checkDescriptorKeys(d: DescriptorConfig, path: readonly string[], src: YamlSource): void {
-  const own: readonly string[] = d.type === 'product' ? PRODUCT_KEYS : [...COMMON_DESCRIPTOR_KEYS, ...(d.type === 'body-order' ? BODY_ORDER_KEYS : ACSF_KEYS)];
-  const all: readonly string[] = [...COMMON_DESCRIPTOR_KEYS, ...BODY_ORDER_KEYS, ...ACSF_KEYS, ...PRODUCT_KEYS];
+  const own: readonly string[] = d.type === 'product' ? PRODUCT_KEYS : [...COMMON_DESCRIPTOR_KEYS, ...(d.type === 'body-order' ? BODY_ORDER_KEYS : d.type === 'ace' ? ACE_KEYS : ACSF_KEYS)];
+  const all: readonly string[] = [...new Set([...COMMON_DESCRIPTOR_KEYS, ...BODY_ORDER_KEYS, ...ACE_KEYS, ...ACSF_KEYS, ...PRODUCT_KEYS])];
   const rec = d as unknown as Record<string, unknown>;
   for (const k of all) {
     if (rec[k] !== undefined && !own.includes(k)) throw new ConfigError(`key "${[...path, k].join('.')}"${at(src, [...path, k])} does not apply to descriptor type "${d.type}" (its keys: ${own.join(', ')})`);
+  }
+  if (d.type === 'body-order' && Array.isArray(d.n_max)) throw new ConfigError(`key "${[...path, 'n_max'].join('.')}"${at(src, [...path, 'n_max'])}: descriptor type "body-order" takes one integer (n_max3, n_max4 set the other body orders); a list is for type "ace"`);
+  if (d.type === 'ace') {
+    if (!Array.isArray(d.n_max)) throw new ConfigError(`key "${[...path, 'n_max'].join('.')}"${at(src, [...path, 'n_max'])}: descriptor type "ace" needs a list of radial sizes, one per body order 2..max_body_order (e.g. [12, 8, 4])`);
+    const mbo = d.max_body_order ?? 4;
+    const want = (k: 'n_max' | 'l_max' | 'degree', len: number) => {
+      const v = d[k];
+      if (v === undefined) return;
+      if (!Array.isArray(v) || v.length !== len) throw new ConfigError(`key "${[...path, k].join('.')}"${at(src, [...path, k])}: needs ${len} entries for max_body_order ${mbo} (body orders ${k === 'l_max' ? 3 : 2}..${mbo}), got ${JSON.stringify(v)}`);
+    };
+    want('n_max', mbo - 1);
+    want('degree', mbo - 1);
+    if (mbo >= 3 && d.l_max === undefined) throw new ConfigError(`key "${path.join('.')}"${at(src, path)}: descriptor type "ace" with max_body_order ${mbo} needs l_max (one entry per body order 3..${mbo})`);
+    want('l_max', mbo - 2);
   }
   if (d.type !== 'product') return;
   const sel = (['indices', 'per_body_order', 'radial_below'] as const).filter((k) => d[k] !== undefined);
@@ -628,13 +655,24 @@ export function descriptorFromConfig(d: DescriptorConfig, frames: readonly Struc
       if (d.r_min !== undefined) o.rMin = d.r_min;
       if (cutoffFunction) o.cutoffFunction = cutoffFunction;
       if (d.max_body_order !== undefined) o.maxBodyOrder = d.max_body_order;
-      if (d.n_max !== undefined) o.nMax = d.n_max;
+      if (typeof d.n_max === 'number') o.nMax = d.n_max;
       if (d.n_max3 !== undefined) o.nMax3 = d.n_max3;
       if (d.l_max3 !== undefined) o.lMax3 = d.l_max3;
       if (d.n_max4 !== undefined) o.nMax4 = d.n_max4;
       if (d.l_max4 !== undefined) o.lMax4 = d.l_max4;
       if (d.radial_transform !== undefined) o.radialTransform = parseRadialTransform(d.radial_transform);
       return new BodyOrderDescriptor(o);
+    }
+    if (d.type === 'ace') {
+      const o: AceOptions = { species, cutoff, nMax: Array.isArray(d.n_max) ? d.n_max : [] };
+      if (d.r_min !== undefined) o.rMin = d.r_min;
+      if (cutoffFunction) o.cutoffFunction = cutoffFunction;
+      if (d.max_body_order !== undefined) o.maxBodyOrder = d.max_body_order;
+      if (d.l_max !== undefined) o.lMax = d.l_max;
+      if (d.degree !== undefined) o.degree = d.degree;
+      if (d.l_weight !== undefined) o.lWeight = d.l_weight;
+      if (d.radial_transform !== undefined) o.radialTransform = parseRadialTransform(d.radial_transform);
+      return new AceDescriptor(o);
     }
     const o: ACSFStandardOptions = { species, cutoff };
     if (d.r_min !== undefined) o.rMin = d.r_min;

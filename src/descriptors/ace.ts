@@ -46,6 +46,7 @@
  * | nu of term k    | tnu[k]; coupling table index tcp[k]                         |
  */
 import { ParameterError } from '../core/errors.js';
+import { gemm } from '../core/linalg.js';
 import { symbolOf } from '../core/elements.js';
 import type { NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
@@ -53,7 +54,7 @@ import { COSINE_CUTOFF, parseCutoffFunction, type CutoffFunction } from './cutof
 import { checkGradientArgs, type Descriptor, type DescriptorDerivatives, type DescriptorGradientOutput, type DescriptorWeights } from './descriptor.js';
 import { ChebyshevRadialBasis, LINEAR_TRANSFORM, parseRadialTransform, type RadialTransform } from './radial.js';
 import { checkBuffer, checkInput, normalizeSpecies, speciesTable } from './species.js';
-import { RealSphericalHarmonics, gaunt, gauntAllowed, shCount } from './spherical.js';
+import { RealSphericalHarmonics, gaunt, gauntAllowed, shCount, type GauntTable } from './spherical.js';
 
 export interface AceOptions {
   /** Atomic numbers of the neighbour channels (and of every atom accepted). */
@@ -81,38 +82,11 @@ export interface AceOptions {
 const WHO = 'ace';
 const Y00 = 1 / Math.sqrt(4 * Math.PI);
 
-/** Coupling coefficients of a 4-slot term: entries (m1..m4 offsets, value). */
-interface QuadTable {
-  m: Int32Array; // 4 per entry
-  c: Float64Array;
-}
-
-const QUAD_CACHE = new Map<string, QuadTable>();
-
-function quadTable(l1: number, l2: number, l3: number, l4: number, L: number): QuadTable {
-  const key = `${l1},${l2},${l3},${l4},${L}`;
-  const hit = QUAD_CACHE.get(key);
-  if (hit) return hit;
-  const g1 = gaunt(l1, l2, L), g2 = gaunt(l3, l4, L);
-  const acc = new Map<number, number>();
-  const w1 = 2 * l2 + 1, w2 = 2 * l3 + 1, w3 = 2 * l4 + 1;
-  for (let a = 0; a < g1.c.length; a++) {
-    for (let b = 0; b < g2.c.length; b++) {
-      if (g1.m3[a] !== g2.m3[b]) continue;
-      const key4 = ((g1.m1[a]! * w1 + g1.m2[a]!) * w2 + g2.m1[b]!) * w3 + g2.m2[b]!;
-      acc.set(key4, (acc.get(key4) ?? 0) + g1.c[a]! * g2.c[b]!);
-    }
-  }
-  const m: number[] = [], c: number[] = [];
-  for (const [k4, v] of [...acc.entries()].sort((x, y) => x[0] - y[0])) {
-    if (Math.abs(v) < 1e-14) continue;
-    const m4 = k4 % w3, r1 = (k4 - m4) / w3, m3 = r1 % w2, r2 = (r1 - m3) / w2, m2 = r2 % w1, m1 = (r2 - m2) / w1;
-    m.push(m1, m2, m3, m4);
-    c.push(v);
-  }
-  const t = { m: Int32Array.from(m), c: Float64Array.from(c) };
-  QUAD_CACHE.set(key, t);
-  return t;
+/** A 4-slot coupling: (l1 l2 -> L) and (l3 l4 -> L), contracted over M. */
+interface PairCoupling {
+  L: number;
+  g12: GauntTable;
+  g34: GauntTable;
 }
 
 export class AceDescriptor implements Descriptor {
@@ -147,8 +121,21 @@ export class AceDescriptor implements Descriptor {
   private readonly tl: Int32Array;
   private readonly tcp: Int32Array;
   private readonly aoff: Int32Array;
+  /** Slot-adjoint rows (nu >= 3 slots) grouped by l: first row and first adj entry of block l. */
+  private readonly blockRow0: Int32Array;
+  private readonly blockAdj0: Int32Array;
+  private readonly rowK: Int32Array;
+  private readonly rowN: Int32Array;
+  private readonly rowZ: Int32Array;
+  private readonly adjTotal: number;
+  private readonly maxBlockRows: number;
+  private sYT = new Float64Array(0);
+  private sOut = new Float64Array(0);
   private readonly g3: { l: readonly [number, number, number]; m1: Int32Array; m2: Int32Array; m3: Int32Array; c: Float64Array }[] = [];
-  private readonly g4: QuadTable[] = [];
+  private readonly g4: PairCoupling[] = [];
+  /** U_M, V_M (intermediate couplings of a 5-body term) and their adjoints. */
+  private readonly sU: Float64Array;
+  private readonly sV: Float64Array;
   // scratch
   private cap = 0;
   private sp = new Int32Array(0);
@@ -270,7 +257,7 @@ export class AceDescriptor implements Descriptor {
           let id = g4key.get(key);
           if (id === undefined) {
             id = this.g4.length;
-            this.g4.push(quadTable(l1, l2, l3, l4, L));
+            this.g4.push({ L, g12: gaunt(l1, l2, L), g34: gaunt(l3, l4, L) });
             g4key.set(key, id);
           }
           push([S[a]!, S[b]!, S[d]!, S[e]!], id);
@@ -286,17 +273,41 @@ export class AceDescriptor implements Descriptor {
     this.size = tnu.length;
     this.counts = counts;
     if (this.size === 0) throw new ParameterError(`${WHO}: the basis is empty (check nMax and degree)`);
+    // slot adjoints of the nu >= 3 terms as one matrix per l: rows = slots with that l, 2l+1 columns
     const aoff = new Int32Array(4 * this.size);
+    const rowK: number[] = [], rowN: number[] = [], rowZ: number[] = [];
+    this.blockRow0 = new Int32Array(this.L + 2);
+    this.blockAdj0 = new Int32Array(this.L + 2);
     let at = 0;
-    for (let k = 0; k < this.size; k++) {
-      if (tnu[k]! < 3) continue;
-      for (let t = 0; t < tnu[k]!; t++) {
-        aoff[4 * k + t] = at;
-        at += 2 * tl[4 * k + t]! + 1;
+    for (let l = 0; l <= this.L; l++) {
+      this.blockRow0[l] = rowK.length;
+      this.blockAdj0[l] = at;
+      for (let k = 0; k < this.size; k++) {
+        if (tnu[k]! < 3) continue;
+        for (let t = 0; t < tnu[k]!; t++) {
+          if (tl[4 * k + t] !== l) continue;
+          aoff[4 * k + t] = at;
+          at += 2 * l + 1;
+          const c = tc[4 * k + t]!;
+          rowK.push(k);
+          rowN.push(c % nR);
+          rowZ.push(Math.floor(c / nR));
+        }
       }
     }
+    this.blockRow0[this.L + 1] = rowK.length;
+    this.blockAdj0[this.L + 1] = at;
+    this.rowK = Int32Array.from(rowK);
+    this.rowN = Int32Array.from(rowN);
+    this.rowZ = Int32Array.from(rowZ);
     this.aoff = aoff;
     this.adj = new Float64Array(Math.max(1, at));
+    this.adjTotal = at;
+    let maxRows = 0;
+    for (let l = 0; l <= this.L; l++) maxRows = Math.max(maxRows, this.blockRow0[l + 1]! - this.blockRow0[l]!);
+    this.maxBlockRows = maxRows;
+    this.sU = new Float64Array(4 * this.L + 1);
+    this.sV = new Float64Array(4 * this.L + 1);
     this.A = new Float64Array(ns * nR * this.nLM);
     this.GA = new Float64Array(ns * nR * this.nLM);
     this.S2 = new Float64Array(Math.max(1, ns * nR * (this.L2 + 1)));
@@ -393,6 +404,13 @@ export class AceDescriptor implements Descriptor {
     this.sdR = new Float64Array(c * this.nR);
     this.sY = new Float64Array(c * this.nLM);
     this.sdY = new Float64Array(3 * c * this.nLM);
+    this.sYT = new Float64Array(4 * c * (2 * this.L + 1));
+    this.sOut = new Float64Array(4 * c * this.maxBlockRows);
+  }
+
+  /** View of the slot-adjoint block of l (rows x (2l+1), row-major). */
+  private adjBlock(l: number): Float64Array {
+    return this.adj.subarray(this.blockAdj0[l]!, this.blockAdj0[l + 1]!);
   }
 
   /**
@@ -452,6 +470,7 @@ export class AceDescriptor implements Descriptor {
 
       // features, slot adjoints (der) or the contracted adjoint GA (pg)
       const fb = i * size;
+      if (der) adj.fill(0, 0, this.adjTotal);
       const wb = weights ? (rows ? rows[i]! : i) * size : 0;
       if (pg) GA.fill(0, 0, nA);
       let e = 0;
@@ -476,7 +495,6 @@ export class AceDescriptor implements Descriptor {
           f = 0;
           if (der) {
             const o1 = aoff[4 * k]!, o2 = aoff[4 * k + 1]!, o3 = aoff[4 * k + 2]!;
-            adj.fill(0, o1, o3 + 2 * l3 + 1);
             for (let q = 0; q < ne; q++) {
               const c = gc[q]!, i1 = gm1[q]!, i2 = gm2[q]!, i3 = gm3[q]!;
               const v1 = A[a1 + i1]!, v2 = A[a2 + i2]!, v3 = A[a3 + i3]!;
@@ -501,35 +519,37 @@ export class AceDescriptor implements Descriptor {
         } else {
           const l1 = tl[4 * k]!, l2 = tl[4 * k + 1]!, l3 = tl[4 * k + 2]!, l4 = tl[4 * k + 3]!;
           const a1 = tc[4 * k]! * nLM + l1 * l1, a2 = tc[4 * k + 1]! * nLM + l2 * l2, a3 = tc[4 * k + 2]! * nLM + l3 * l3, a4 = tc[4 * k + 3]! * nLM + l4 * l4;
-          const g = g4[tcp[k]!]!, gm = g.m, gc = g.c, ne = gc.length;
+          const g = g4[tcp[k]!]!, nM = 2 * g.L + 1, U = this.sU, V = this.sV;
+          const p1 = g.g12.m1, p2 = g.g12.m2, pM = g.g12.m3, pc = g.g12.c, ne12 = pc.length;
+          const q3 = g.g34.m1, q4 = g.g34.m2, qM = g.g34.m3, qc = g.g34.c, ne34 = qc.length;
+          // U_M = sum G(l1 m1, l2 m2, L M) A1 A2, V_M = sum G(l3 m3, l4 m4, L M) A3 A4, B = U . V
+          U.fill(0, 0, nM);
+          V.fill(0, 0, nM);
+          for (let q = 0; q < ne12; q++) U[pM[q]!] += pc[q]! * A[a1 + p1[q]!]! * A[a2 + p2[q]!]!;
+          for (let q = 0; q < ne34; q++) V[qM[q]!] += qc[q]! * A[a3 + q3[q]!]! * A[a4 + q4[q]!]!;
           f = 0;
+          for (let M = 0; M < nM; M++) f += U[M]! * V[M]!;
+          // adjoints: dB/dU = V, dB/dV = U (scaled by w_k on the contracted path)
+          let tgt: Float64Array | null = null, o1 = 0, o2 = 0, o3 = 0, o4 = 0, sc = 1;
           if (der) {
-            const o1 = aoff[4 * k]!, o2 = aoff[4 * k + 1]!, o3 = aoff[4 * k + 2]!, o4 = aoff[4 * k + 3]!;
-            adj.fill(0, o1, o4 + 2 * l4 + 1);
-            for (let q = 0; q < ne; q++) {
-              const c = gc[q]!, i1 = gm[4 * q]!, i2 = gm[4 * q + 1]!, i3 = gm[4 * q + 2]!, i4 = gm[4 * q + 3]!;
-              const v1 = A[a1 + i1]!, v2 = A[a2 + i2]!, v3 = A[a3 + i3]!, v4 = A[a4 + i4]!;
-              const v12 = v1 * v2, v34 = v3 * v4;
-              f += c * v12 * v34;
-              adj[o1 + i1] += c * v2 * v34;
-              adj[o2 + i2] += c * v1 * v34;
-              adj[o3 + i3] += c * v12 * v4;
-              adj[o4 + i4] += c * v12 * v3;
-            }
+            tgt = adj;
+            o1 = aoff[4 * k]!; o2 = aoff[4 * k + 1]!; o3 = aoff[4 * k + 2]!; o4 = aoff[4 * k + 3]!;
           } else if (pg && wk !== 0) {
-            for (let q = 0; q < ne; q++) {
-              const c = gc[q]!, i1 = gm[4 * q]!, i2 = gm[4 * q + 1]!, i3 = gm[4 * q + 2]!, i4 = gm[4 * q + 3]!;
-              const v1 = A[a1 + i1]!, v2 = A[a2 + i2]!, v3 = A[a3 + i3]!, v4 = A[a4 + i4]!;
-              const v12 = v1 * v2, v34 = v3 * v4;
-              f += c * v12 * v34;
-              const cw = c * wk;
-              GA[a1 + i1] += cw * v2 * v34;
-              GA[a2 + i2] += cw * v1 * v34;
-              GA[a3 + i3] += cw * v12 * v4;
-              GA[a4 + i4] += cw * v12 * v3;
+            tgt = GA;
+            o1 = a1; o2 = a2; o3 = a3; o4 = a4;
+            sc = wk;
+          }
+          if (tgt) {
+            for (let q = 0; q < ne12; q++) {
+              const c = sc * pc[q]! * V[pM[q]!]!, i1 = p1[q]!, i2 = p2[q]!;
+              tgt[o1 + i1] += c * A[a2 + i2]!;
+              tgt[o2 + i2] += c * A[a1 + i1]!;
             }
-          } else {
-            for (let q = 0; q < ne; q++) f += gc[q]! * A[a1 + gm[4 * q]!]! * A[a2 + gm[4 * q + 1]!]! * A[a3 + gm[4 * q + 2]!]! * A[a4 + gm[4 * q + 3]!]!;
+            for (let q = 0; q < ne34; q++) {
+              const c = sc * qc[q]! * U[qM[q]!]!, i3 = q3[q]!, i4 = q4[q]!;
+              tgt[o3 + i3] += c * A[a4 + i4]!;
+              tgt[o4 + i4] += c * A[a3 + i3]!;
+            }
           }
         }
         if (feat) feat[fb + k] = f;
@@ -611,28 +631,43 @@ export class AceDescriptor implements Descriptor {
               ax += Rv * T2[3 * si]!; ay += Rv * T2[3 * si + 1]!; az += Rv * T2[3 * si + 2]!;
             }
             ax += s * ux; ay += s * uy; az += s * uz;
-          } else {
-            let s = 0;
-            for (let t = 0; t < nu; t++) {
-              const c = tc[4 * k + t]!;
-              if (((c / nR) | 0) !== zq) continue;
-              const l = tl[4 * k + t]!, o = aoff[4 * k + t]!, cnt = 2 * l + 1, y0 = yb + l * l;
-              let sy = 0, gx = 0, gy = 0, gz = 0;
-              for (let mm = 0; mm < cnt; mm++) {
-                const a = adj[o + mm]!;
-                sy += a * sY[y0 + mm]!;
-                const d = 3 * (y0 + mm);
-                gx += a * sdY[d]!; gy += a * sdY[d + 1]!; gz += a * sdY[d + 2]!;
-              }
-              const nn = c % nR, Rv = sR[rb + nn]!;
-              s += sdR[rb + nn]! * sy;
-              ax += Rv * gx; ay += Rv * gy; az += Rv * gz;
-            }
-            ax += s * ux; ay += s * uy; az += s * uz;
           }
           der[d0 + k] = ax;
           der[d1 + k] = ay;
           der[d2 + k] = az;
+        }
+      }
+      // nu >= 3: per l, Out^T (4m x rows) = [Y_l, dY_l] of every neighbour (4m x (2l+1)) times the slot
+      // adjoints^T, then dB_k/dd_q += R'_n (P.Y) u + R_n (P.dY) for every slot row (n, z, k)
+      const YT = this.sYT, Out = this.sOut, rowK = this.rowK, rowN = this.rowN, rowZ = this.rowZ;
+      for (let l = 0; l <= L; l++) {
+        const r0 = this.blockRow0[l]!, cnt = this.blockRow0[l + 1]! - r0;
+        if (cnt === 0 || m === 0) continue;
+        const w2 = 2 * l + 1, y0 = l * l;
+        for (let q = 0; q < m; q++) {
+          const yb = q * nLM + y0, o = 4 * q * w2;
+          for (let mm = 0; mm < w2; mm++) {
+            YT[o + mm] = sY[yb + mm]!;
+            const d = 3 * (yb + mm);
+            YT[o + w2 + mm] = sdY[d]!;
+            YT[o + 2 * w2 + mm] = sdY[d + 1]!;
+            YT[o + 3 * w2 + mm] = sdY[d + 2]!;
+          }
+        }
+        gemm(false, true, 4 * m, cnt, w2, 1, YT, w2, this.adjBlock(l), w2, 0, Out, cnt);
+        for (let q = 0; q < m; q++) {
+          const rb = q * nR, zq = st[q]!;
+          const ux = su[3 * q]!, uy = su[3 * q + 1]!, uz = su[3 * q + 2]!;
+          const d0 = sp[q]! * 3 * size, d1 = d0 + size, d2 = d1 + size;
+          const o0 = 4 * q * cnt, o1 = o0 + cnt, o2 = o1 + cnt, o3 = o2 + cnt;
+          for (let r = 0; r < cnt; r++) {
+            if (rowZ[r0 + r] !== zq) continue;
+            const nn = rowN[r0 + r]!, k = rowK[r0 + r]!;
+            const Rv = sR[rb + nn]!, sv = sdR[rb + nn]! * Out[o0 + r]!;
+            der[d0 + k] += sv * ux + Rv * Out[o1 + r]!;
+            der[d1 + k] += sv * uy + Rv * Out[o2 + r]!;
+            der[d2 + k] += sv * uz + Rv * Out[o3 + r]!;
+          }
         }
       }
     }
