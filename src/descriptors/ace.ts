@@ -121,12 +121,12 @@ export class AceDescriptor implements Descriptor {
   private readonly tl: Int32Array;
   private readonly tcp: Int32Array;
   private readonly aoff: Int32Array;
-  /** Slot-adjoint rows (nu >= 3 slots) grouped by l: first row and first adj entry of block l. */
+  /** Slot-adjoint rows (nu >= 3 slots) grouped by slot type b = (z * nR + n) * (L + 1) + l: first row and first adj entry of block b. */
   private readonly blockRow0: Int32Array;
   private readonly blockAdj0: Int32Array;
+  /** Term of each slot-adjoint row. */
   private readonly rowK: Int32Array;
-  private readonly rowN: Int32Array;
-  private readonly rowZ: Int32Array;
+  private sQ = new Int32Array(0);
   private readonly adjTotal: number;
   private readonly maxBlockRows: number;
   private sYT = new Float64Array(0);
@@ -273,38 +273,36 @@ export class AceDescriptor implements Descriptor {
     this.size = tnu.length;
     this.counts = counts;
     if (this.size === 0) throw new ParameterError(`${WHO}: the basis is empty (check nMax and degree)`);
-    // slot adjoints of the nu >= 3 terms as one matrix per l: rows = slots with that l, 2l+1 columns
+    // slot adjoints of the nu >= 3 terms as one matrix per slot type b = (z, n, l): rows = slots of
+    // that type (in term order), 2l+1 columns
     const aoff = new Int32Array(4 * this.size);
-    const rowK: number[] = [], rowN: number[] = [], rowZ: number[] = [];
-    this.blockRow0 = new Int32Array(this.L + 2);
-    this.blockAdj0 = new Int32Array(this.L + 2);
+    const rowK: number[] = [];
+    const nb = ns * nR * (this.L + 1);
+    this.blockRow0 = new Int32Array(nb + 1);
+    this.blockAdj0 = new Int32Array(nb + 1);
     let at = 0;
-    for (let l = 0; l <= this.L; l++) {
-      this.blockRow0[l] = rowK.length;
-      this.blockAdj0[l] = at;
+    for (let b = 0; b < nb; b++) {
+      const l = b % (this.L + 1), c = (b - l) / (this.L + 1);
+      this.blockRow0[b] = rowK.length;
+      this.blockAdj0[b] = at;
       for (let k = 0; k < this.size; k++) {
         if (tnu[k]! < 3) continue;
         for (let t = 0; t < tnu[k]!; t++) {
-          if (tl[4 * k + t] !== l) continue;
+          if (tl[4 * k + t] !== l || tc[4 * k + t] !== c) continue;
           aoff[4 * k + t] = at;
           at += 2 * l + 1;
-          const c = tc[4 * k + t]!;
           rowK.push(k);
-          rowN.push(c % nR);
-          rowZ.push(Math.floor(c / nR));
         }
       }
     }
-    this.blockRow0[this.L + 1] = rowK.length;
-    this.blockAdj0[this.L + 1] = at;
+    this.blockRow0[nb] = rowK.length;
+    this.blockAdj0[nb] = at;
     this.rowK = Int32Array.from(rowK);
-    this.rowN = Int32Array.from(rowN);
-    this.rowZ = Int32Array.from(rowZ);
     this.aoff = aoff;
     this.adj = new Float64Array(Math.max(1, at));
     this.adjTotal = at;
     let maxRows = 0;
-    for (let l = 0; l <= this.L; l++) maxRows = Math.max(maxRows, this.blockRow0[l + 1]! - this.blockRow0[l]!);
+    for (let b = 0; b < nb; b++) maxRows = Math.max(maxRows, this.blockRow0[b + 1]! - this.blockRow0[b]!);
     this.maxBlockRows = maxRows;
     this.sU = new Float64Array(4 * this.L + 1);
     this.sV = new Float64Array(4 * this.L + 1);
@@ -404,13 +402,14 @@ export class AceDescriptor implements Descriptor {
     this.sdR = new Float64Array(c * this.nR);
     this.sY = new Float64Array(c * this.nLM);
     this.sdY = new Float64Array(3 * c * this.nLM);
-    this.sYT = new Float64Array(4 * c * (2 * this.L + 1));
-    this.sOut = new Float64Array(4 * c * this.maxBlockRows);
+    this.sYT = new Float64Array(3 * c * (2 * this.L + 1));
+    this.sOut = new Float64Array(3 * c * this.maxBlockRows);
+    this.sQ = new Int32Array(c);
   }
 
-  /** View of the slot-adjoint block of l (rows x (2l+1), row-major). */
-  private adjBlock(l: number): Float64Array {
-    return this.adj.subarray(this.blockAdj0[l]!, this.blockAdj0[l + 1]!);
+  /** View of the slot-adjoint block b (rows x (2l+1), row-major). */
+  private adjBlock(b: number): Float64Array {
+    return this.adj.subarray(this.blockAdj0[b]!, this.blockAdj0[b + 1]!);
   }
 
   /**
@@ -637,36 +636,42 @@ export class AceDescriptor implements Descriptor {
           der[d2 + k] = az;
         }
       }
-      // nu >= 3: per l, Out^T (4m x rows) = [Y_l, dY_l] of every neighbour (4m x (2l+1)) times the slot
-      // adjoints^T, then dB_k/dd_q += R'_n (P.Y) u + R_n (P.dY) for every slot row (n, z, k)
-      const YT = this.sYT, Out = this.sOut, rowK = this.rowK, rowN = this.rowN, rowZ = this.rowZ;
-      for (let l = 0; l <= L; l++) {
-        const r0 = this.blockRow0[l]!, cnt = this.blockRow0[l + 1]! - r0;
-        if (cnt === 0 || m === 0) continue;
-        const w2 = 2 * l + 1, y0 = l * l;
-        for (let q = 0; q < m; q++) {
-          const yb = q * nLM + y0, o = 4 * q * w2;
-          for (let mm = 0; mm < w2; mm++) {
-            YT[o + mm] = sY[yb + mm]!;
-            const d = 3 * (yb + mm);
-            YT[o + w2 + mm] = sdY[d]!;
-            YT[o + 2 * w2 + mm] = sdY[d + 1]!;
-            YT[o + 3 * w2 + mm] = sdY[d + 2]!;
-          }
-        }
-        gemm(false, true, 4 * m, cnt, w2, 1, YT, w2, this.adjBlock(l), w2, 0, Out, cnt);
-        for (let q = 0; q < m; q++) {
-          const rb = q * nR, zq = st[q]!;
-          const ux = su[3 * q]!, uy = su[3 * q + 1]!, uz = su[3 * q + 2]!;
-          const d0 = sp[q]! * 3 * size, d1 = d0 + size, d2 = d1 + size;
-          const o0 = 4 * q * cnt, o1 = o0 + cnt, o2 = o1 + cnt, o3 = o2 + cnt;
-          for (let r = 0; r < cnt; r++) {
-            if (rowZ[r0 + r] !== zq) continue;
-            const nn = rowN[r0 + r]!, k = rowK[r0 + r]!;
-            const Rv = sR[rb + nn]!, sv = sdR[rb + nn]! * Out[o0 + r]!;
-            der[d0 + k] += sv * ux + Rv * Out[o1 + r]!;
-            der[d1 + k] += sv * uy + Rv * Out[o2 + r]!;
-            der[d2 + k] += sv * uz + Rv * Out[o3 + r]!;
+      // nu >= 3, per slot type b = (z, n, l): Out (3m_z x rows) = dphi (3m_z x (2l+1)) times the slot
+      // adjoints^T, where dphi[(q, a), m] = d(R_n Y_lm)/dd_q,a = R'_n Y_lm u_a + R_n dY_lm,a for the
+      // neighbours q of element z; then dB_k/dd_q,a += Out[(q, a), r] for the term k of each row r
+      const YT = this.sYT, Out = this.sOut, rowK = this.rowK, qz = this.sQ, Lp = L + 1;
+      for (let z = 0; z < ns; z++) {
+        let mz = 0;
+        for (let q = 0; q < m; q++) if (st[q] === z) qz[mz++] = q;
+        if (mz === 0) continue;
+        for (let nn = 0; nn < nR; nn++) {
+          for (let l = 0; l <= L; l++) {
+            const b = (z * nR + nn) * Lp + l;
+            const r0 = this.blockRow0[b]!, cnt = this.blockRow0[b + 1]! - r0;
+            if (cnt === 0) continue;
+            const w2 = 2 * l + 1, y0 = l * l;
+            for (let e = 0; e < mz; e++) {
+              const q = qz[e]!, yb = q * nLM + y0, o = 3 * e * w2;
+              const dRv = sdR[q * nR + nn]!, Rv = sR[q * nR + nn]!;
+              const ux = su[3 * q]! * dRv, uy = su[3 * q + 1]! * dRv, uz = su[3 * q + 2]! * dRv;
+              for (let mm = 0; mm < w2; mm++) {
+                const Y = sY[yb + mm]!, d = 3 * (yb + mm);
+                YT[o + mm] = ux * Y + Rv * sdY[d]!;
+                YT[o + w2 + mm] = uy * Y + Rv * sdY[d + 1]!;
+                YT[o + 2 * w2 + mm] = uz * Y + Rv * sdY[d + 2]!;
+              }
+            }
+            gemm(false, true, 3 * mz, cnt, w2, 1, YT, w2, this.adjBlock(b), w2, 0, Out, cnt);
+            for (let e = 0; e < mz; e++) {
+              const d0 = sp[qz[e]!]! * 3 * size, d1 = d0 + size, d2 = d1 + size;
+              const o0 = 3 * e * cnt, o1 = o0 + cnt, o2 = o1 + cnt;
+              for (let r = 0; r < cnt; r++) {
+                const k = rowK[r0 + r]!;
+                der[d0 + k] += Out[o0 + r]!;
+                der[d1 + k] += Out[o1 + r]!;
+                der[d2 + k] += Out[o2 + r]!;
+              }
+            }
           }
         }
       }
