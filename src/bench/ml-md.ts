@@ -15,6 +15,7 @@
  * lambda by 3-fold CV), so its forces are physical and the MD is stable; the held-out force RMSE
  * against SW is printed. When the environment variable MLPOT_SI_MODEL names a saved model JSON
  * (e.g. a fitted `examples/mlearn/Si.model.json`), that model is run as an extra row.
+ * MLPOT_ML_MD_SIZES (comma list of small,medium,large; empty: none) picks the built-in fitted sizes;
  * MLPOT_BENCH_STEPS (default 200) and MLPOT_BENCH_REPEATS (default 1; fastest run kept) set the
  * length of the timed runs.
  *
@@ -144,12 +145,12 @@ export function runMlMdBench(opts: MlMdOptions = {}): MlMdRow[] {
   if (opts.modelPath) {
     const pot = LinearPotential.fromJSON(JSON.parse(readFileSync(opts.modelPath, 'utf8')));
     const d = pot.descriptor;
-    const counts = d instanceof BodyOrderDescriptor ? d.counts : undefined;
+    const counts = (d as { counts?: readonly number[] }).counts;
     entries.push({ row: { engine: `loaded ${opts.modelPath.split('/').pop()}`, features: d.size, ...(counts ? { counts } : {}), cutoff: d.cutoff, atoms: s.length, steps }, pot: pot as unknown as Potential });
   }
   log(`system: diamond Si 8x8x8 (${s.length} atoms), NVE 1 fs, 300 K, skin 1 Å, ${steps} timed steps after ${warmup} warm-up, best of ${repeats}`);
   for (const e of entries) {
-    if (e.row.features !== undefined) log(`  ${e.row.engine}: ${e.row.features} features (body order 2/3/4: ${e.row.counts?.join('/') ?? '?'}), cutoff ${e.row.cutoff} Å${e.row.fitSeconds !== undefined ? `, fit ${e.row.fitSeconds.toFixed(1)} s on ${train.length} SW frames, held-out force RMSE ${(e.row.heldOutForceRmse ?? NaN).toFixed(4)} eV/Å` : ''}`);
+    if (e.row.features !== undefined) log(`  ${e.row.engine}: ${e.row.features} features (per body order: ${e.row.counts?.join('/') ?? '?'}), cutoff ${e.row.cutoff} Å${e.row.fitSeconds !== undefined ? `, fit ${e.row.fitSeconds.toFixed(1)} s on ${train.length} SW frames, held-out force RMSE ${(e.row.heldOutForceRmse ?? NaN).toFixed(4)} eV/Å` : ''}`);
   }
   log(ML_MD_HEADER);
   const best = new Map<Entry, ReturnType<typeof nve>>();
@@ -211,6 +212,7 @@ export const ML_MD_BENCH = {
   header: 'fitted linear body-order Si model vs Stillinger-Weber in NVE MD (4096 atoms, one thread), atom-steps per second',
   run: (log: (line: string) => void): unknown => {
     const modelPath = process.env['MLPOT_SI_MODEL'];
-    return runMlMdBench({ log, steps: envInt('MLPOT_BENCH_STEPS', 200), repeats: envInt('MLPOT_BENCH_REPEATS', 1), ...(modelPath ? { modelPath } : {}) });
+    const sizes = process.env['MLPOT_ML_MD_SIZES'];
+    return runMlMdBench({ log, steps: envInt('MLPOT_BENCH_STEPS', 200), repeats: envInt('MLPOT_BENCH_REPEATS', 1), ...(modelPath ? { modelPath } : {}), ...(sizes !== undefined ? { sizes: sizes.split(',').filter(Boolean) } : {}) });
   },
 };

@@ -211,6 +211,6 @@ export function formatRow(r: MlearnRow): string {
 
 export const MLEARN_BENCH = {
   name: 'mlearn',
-  header: `mlearn DFT sets, linear body-order model, 5-fold CV on training.json (seeded, by structure); fit = one fit on all data; Zuo et al. 2020 best GAP/MTP test MAE for reference\n${MLEARN_BENCH_HEADER}`,
+  header: `mlearn DFT sets, linear model on each config's descriptor, 5-fold CV on training.json (seeded, by structure); fit = one fit on all data; Zuo et al. 2020 best GAP/MTP test MAE for reference\n${MLEARN_BENCH_HEADER}`,
   run: (log: (line: string) => void): unknown => runMlearnBench({ log }),
 };

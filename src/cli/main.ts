@@ -2,6 +2,7 @@
  * The `mlpot` command line. Each subcommand lives in its own file; this wires them to commander.
  * Options are coerced and validated here, at the boundary; library code takes typed options.
  */
+import { enableNativeLinalg } from '../node/linalg-native.js';
 import { Command, CommanderError } from 'commander';
 import { calcCommand } from './calc.js';
 import { convertCommand } from './convert-command.js';
@@ -184,6 +185,9 @@ Example:
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // OpenBLAS for the dense linear algebra when the optional native addon is built (falls back to
+  // pure TypeScript silently); MLPOT_LINALG=typescript keeps the pure-TypeScript kernels
+  if (process.env['MLPOT_LINALG'] !== 'typescript') enableNativeLinalg();
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -127,6 +127,18 @@ export class AceDescriptor implements Descriptor {
   /** Term of each slot-adjoint row. */
   private readonly rowK: Int32Array;
   private sQ = new Int32Array(0);
+  private readonly sGR: Float64Array;
+  private readonly sGdR: Float64Array;
+  // Pair couplings shared by the nu >= 3 terms on the forward / contracted path:
+  // C_p[M] = sum G(la ma, lb mb, L M) A[a, ma] A[b, mb]; a nu = 3 term is C_p . A[t3], a nu = 4 term C_p . C_p'
+  private readonly pcA: Int32Array;
+  private readonly pcB: Int32Array;
+  private readonly pcG: GauntTable[];
+  private readonly pcOff: Int32Array;
+  private readonly pcVal: Float64Array;
+  private readonly pcAdj: Float64Array;
+  /** Per term: nu = 3: [pair id, A offset of slot 3]; nu = 4: [pair id, pair id]. */
+  private readonly tpc: Int32Array;
   private readonly adjTotal: number;
   private readonly maxBlockRows: number;
   private sYT = new Float64Array(0);
@@ -304,6 +316,47 @@ export class AceDescriptor implements Descriptor {
     let maxRows = 0;
     for (let b = 0; b < nb; b++) maxRows = Math.max(maxRows, this.blockRow0[b + 1]! - this.blockRow0[b]!);
     this.maxBlockRows = maxRows;
+    {
+      const key = new Map<string, number>();
+      const pa: number[] = [], pb: number[] = [], pg: GauntTable[] = [], po: number[] = [];
+      let off = 0;
+      const pair = (ca: number, la: number, cb: number, lb: number, L: number): number => {
+        const kk = `${ca},${la},${cb},${lb},${L}`;
+        let id = key.get(kk);
+        if (id === undefined) {
+          id = pa.length;
+          key.set(kk, id);
+          pa.push(ca * this.nLM + la * la);
+          pb.push(cb * this.nLM + lb * lb);
+          pg.push(gaunt(la, lb, L));
+          po.push(off);
+          off += 2 * L + 1;
+        }
+        return id;
+      };
+      const tpc = new Int32Array(2 * this.size);
+      for (let k = 0; k < this.size; k++) {
+        const c = (t: number) => tc[4 * k + t]!, l = (t: number) => tl[4 * k + t]!;
+        if (tnu[k] === 3) {
+          tpc[2 * k] = pair(c(0), l(0), c(1), l(1), l(2));
+          tpc[2 * k + 1] = c(2) * this.nLM + l(2) * l(2);
+        } else if (tnu[k] === 4) {
+          const L = this.g4[tcp[k]!]!.L;
+          tpc[2 * k] = pair(c(0), l(0), c(1), l(1), L);
+          tpc[2 * k + 1] = pair(c(2), l(2), c(3), l(3), L);
+        }
+      }
+      this.tpc = tpc;
+      this.pcA = Int32Array.from(pa);
+      this.pcB = Int32Array.from(pb);
+      this.pcG = pg;
+      po.push(off); // end of the last pair: pcOff[p + 1] - pcOff[p] = 2L + 1
+      this.pcOff = Int32Array.from(po);
+      this.pcVal = new Float64Array(Math.max(1, off));
+      this.pcAdj = new Float64Array(Math.max(1, off));
+    }
+    this.sGR = new Float64Array(this.nLM);
+    this.sGdR = new Float64Array(this.nLM);
     this.sU = new Float64Array(4 * this.L + 1);
     this.sV = new Float64Array(4 * this.L + 1);
     this.A = new Float64Array(ns * nR * this.nLM);
@@ -390,6 +443,67 @@ export class AceDescriptor implements Descriptor {
     this.pass(s, nl, out.features ?? null, null, w, out.pairGradients, out.energies ?? null);
   }
 
+  /**
+   * Features (into feat[fb..] when given) and, with `adjoint`, GA = sum_k w_k dB_k/dA, through the
+   * shared pair couplings: C_p = sum G A_a A_b once per pair p, then each nu = 3 term is C_p . A[t3]
+   * and each nu = 4 term C_p . C_p'; the adjoints of the C_p are pushed back to A once per pair.
+   * Returns sum_k w_k B_k (0 without weights).
+   */
+  private pooledTerms(feat: Float64Array | null, fb: number, weights: Float64Array | null, wb: number, adjoint: boolean): number {
+    const A = this.A, GA = this.GA, size = this.size, nLM = this.nLM;
+    const tnu = this.tnu, tc = this.tc, tl = this.tl, tpc = this.tpc;
+    const pcA = this.pcA, pcB = this.pcB, pcG = this.pcG, pcOff = this.pcOff, C = this.pcVal, dC = this.pcAdj;
+    const np = pcA.length;
+    C.fill(0);
+    // (pcOff has np + 1 entries)
+    for (let p = 0; p < np; p++) {
+      const g = pcG[p]!, m1 = g.m1, m2 = g.m2, m3 = g.m3, gc = g.c, ne = gc.length;
+      const a = pcA[p]!, b = pcB[p]!, o = pcOff[p]!;
+      for (let q = 0; q < ne; q++) C[o + m3[q]!] += gc[q]! * A[a + m1[q]!]! * A[b + m2[q]!]!;
+    }
+    if (adjoint) dC.fill(0);
+    let e = 0;
+    for (let k = 0; k < size; k++) {
+      const nu = tnu[k]!;
+      const wk = weights ? weights[wb + k]! : 0;
+      let f = 0;
+      if (nu === 1) {
+        const a = tc[4 * k]! * nLM;
+        f = A[a]!;
+        if (adjoint) GA[a] += wk;
+      } else if (nu === 2) {
+        const l = tl[4 * k]!, base = l * l, cnt = 2 * l + 1;
+        const a1 = tc[4 * k]! * nLM + base, a2 = tc[4 * k + 1]! * nLM + base;
+        for (let q = 0; q < cnt; q++) f += A[a1 + q]! * A[a2 + q]!;
+        if (adjoint && wk !== 0) for (let q = 0; q < cnt; q++) { GA[a1 + q] += wk * A[a2 + q]!; GA[a2 + q] += wk * A[a1 + q]!; }
+      } else if (nu === 3) {
+        const o = pcOff[tpc[2 * k]!]!, a3 = tpc[2 * k + 1]!, cnt = 2 * tl[4 * k + 2]! + 1;
+        for (let q = 0; q < cnt; q++) f += C[o + q]! * A[a3 + q]!;
+        if (adjoint && wk !== 0) for (let q = 0; q < cnt; q++) { dC[o + q] += wk * A[a3 + q]!; GA[a3 + q] += wk * C[o + q]!; }
+      } else {
+        const p1 = tpc[2 * k]!, o1 = pcOff[p1]!, o2 = pcOff[tpc[2 * k + 1]!]!, cnt = pcOff[p1 + 1]! - o1;
+        for (let q = 0; q < cnt; q++) f += C[o1 + q]! * C[o2 + q]!;
+        if (adjoint && wk !== 0) for (let q = 0; q < cnt; q++) { dC[o1 + q] += wk * C[o2 + q]!; dC[o2 + q] += wk * C[o1 + q]!; }
+      }
+      if (feat) feat[fb + k] = f;
+      e += wk * f;
+    }
+    if (adjoint) {
+      for (let p = 0; p < np; p++) {
+        const g = pcG[p]!, m1 = g.m1, m2 = g.m2, m3 = g.m3, gc = g.c, ne = gc.length;
+        const a = pcA[p]!, b = pcB[p]!, o = pcOff[p]!;
+        for (let q = 0; q < ne; q++) {
+          const d = dC[o + m3[q]!]!;
+          if (d === 0) continue;
+          const c = gc[q]! * d, i1 = a + m1[q]!, i2 = b + m2[q]!;
+          GA[i1] += c * A[i2]!;
+          GA[i2] += c * A[i1]!;
+        }
+      }
+    }
+    return e;
+  }
+
   private ensureScratch(m: number): void {
     if (m <= this.cap) return;
     const c = Math.max(m, 2 * this.cap, 32);
@@ -473,7 +587,9 @@ export class AceDescriptor implements Descriptor {
       const wb = weights ? (rows ? rows[i]! : i) * size : 0;
       if (pg) GA.fill(0, 0, nA);
       let e = 0;
-      for (let k = 0; k < size; k++) {
+      if (!der) {
+        e = this.pooledTerms(feat, fb, weights, wb, pg !== null);
+      } else for (let k = 0; k < size; k++) {
         const nu = tnu[k]!;
         const wk = weights ? weights[wb + k]! : 0;
         let f: number;
@@ -557,24 +673,27 @@ export class AceDescriptor implements Descriptor {
       if (energies) energies[i] = e;
 
       if (pg) {
-        // g_ij = sum_{n,lm} GA[z_j,n,lm] (R'_n Y_lm u + R_n dY_lm)
+        // g_ij = sum_{n,lm} GA[z_j,n,lm] (R'_n Y_lm u + R_n dY_lm): first contract over n,
+        // GR[lm] = sum_n R_n GA[n,lm], GdR[lm] = sum_n R'_n GA[n,lm], then over lm
+        const GR = this.sGR, GdR = this.sGdR;
         for (let q = 0; q < m; q++) {
           const rb = q * nR, yb = q * nLM;
-          let sa = 0, bx = 0, by = 0, bz = 0;
+          GR.fill(0);
+          GdR.fill(0);
           let gb = st[q]! * nR * nLM;
           for (let nn = 0; nn < nR; nn++, gb += nLM) {
-            const cnt = nlmOf[nn]!;
-            let sy = 0, gx = 0, gy = 0, gz = 0;
+            const cnt = nlmOf[nn]!, Rv = sR[rb + nn]!, dRv = sdR[rb + nn]!;
             for (let lm = 0; lm < cnt; lm++) {
               const g = GA[gb + lm]!;
-              if (g === 0) continue;
-              sy += g * sY[yb + lm]!;
-              const d = 3 * (yb + lm);
-              gx += g * sdY[d]!; gy += g * sdY[d + 1]!; gz += g * sdY[d + 2]!;
+              GR[lm] += Rv * g;
+              GdR[lm] += dRv * g;
             }
-            sa += sdR[rb + nn]! * sy;
-            const Rv = sR[rb + nn]!;
-            bx += Rv * gx; by += Rv * gy; bz += Rv * gz;
+          }
+          let sa = 0, bx = 0, by = 0, bz = 0;
+          for (let lm = 0; lm < nLM; lm++) {
+            sa += GdR[lm]! * sY[yb + lm]!;
+            const g = GR[lm]!, d = 3 * (yb + lm);
+            bx += g * sdY[d]!; by += g * sdY[d + 1]!; bz += g * sdY[d + 2]!;
           }
           const pp = 3 * sp[q]!;
           pg[pp] = sa * su[3 * q]! + bx;
