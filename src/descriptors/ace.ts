@@ -131,11 +131,12 @@ export class AceDescriptor implements Descriptor {
   private readonly sGdR: Float64Array;
   // Pair couplings shared by the nu >= 3 terms on the forward / contracted path:
   // C_p[M] = sum G(la ma, lb mb, L M) A[a, ma] A[b, mb]; a nu = 3 term is C_p . A[t3], a nu = 4 term C_p . C_p'
-  private readonly pcA: Int32Array;
-  private readonly pcB: Int32Array;
-  private readonly pcG: GauntTable[];
   private readonly pcOff: Int32Array;
   private readonly pcVal: Float64Array;
+  private readonly pe1: Int32Array;
+  private readonly pe2: Int32Array;
+  private readonly pe3: Int32Array;
+  private readonly pec: Float64Array;
   private readonly pcAdj: Float64Array;
   /** Per term: nu = 3: [pair id, A offset of slot 3]; nu = 4: [pair id, pair id]. */
   private readonly tpc: Int32Array;
@@ -347,11 +348,25 @@ export class AceDescriptor implements Descriptor {
         }
       }
       this.tpc = tpc;
-      this.pcA = Int32Array.from(pa);
-      this.pcB = Int32Array.from(pb);
-      this.pcG = pg;
       po.push(off); // end of the last pair: pcOff[p + 1] - pcOff[p] = 2L + 1
       this.pcOff = Int32Array.from(po);
+      // every Gaunt entry of every pair as flat absolute indices: C[e3] += c A[e1] A[e2]
+      let ne = 0;
+      for (const g of pg) ne += g.c.length;
+      this.pe1 = new Int32Array(ne);
+      this.pe2 = new Int32Array(ne);
+      this.pe3 = new Int32Array(ne);
+      this.pec = new Float64Array(ne);
+      let e = 0;
+      for (let p = 0; p < pg.length; p++) {
+        const g = pg[p]!;
+        for (let q = 0; q < g.c.length; q++, e++) {
+          this.pe1[e] = pa[p]! + g.m1[q]!;
+          this.pe2[e] = pb[p]! + g.m2[q]!;
+          this.pe3[e] = po[p]! + g.m3[q]!;
+          this.pec[e] = g.c[q]!;
+        }
+      }
       this.pcVal = new Float64Array(Math.max(1, off));
       this.pcAdj = new Float64Array(Math.max(1, off));
     }
@@ -452,15 +467,10 @@ export class AceDescriptor implements Descriptor {
   private pooledTerms(feat: Float64Array | null, fb: number, weights: Float64Array | null, wb: number, adjoint: boolean): number {
     const A = this.A, GA = this.GA, size = this.size, nLM = this.nLM;
     const tnu = this.tnu, tc = this.tc, tl = this.tl, tpc = this.tpc;
-    const pcA = this.pcA, pcB = this.pcB, pcG = this.pcG, pcOff = this.pcOff, C = this.pcVal, dC = this.pcAdj;
-    const np = pcA.length;
+    const pcOff = this.pcOff, C = this.pcVal, dC = this.pcAdj;
+    const e1 = this.pe1, e2 = this.pe2, e3 = this.pe3, ec = this.pec, ne = ec.length;
     C.fill(0);
-    // (pcOff has np + 1 entries)
-    for (let p = 0; p < np; p++) {
-      const g = pcG[p]!, m1 = g.m1, m2 = g.m2, m3 = g.m3, gc = g.c, ne = gc.length;
-      const a = pcA[p]!, b = pcB[p]!, o = pcOff[p]!;
-      for (let q = 0; q < ne; q++) C[o + m3[q]!] += gc[q]! * A[a + m1[q]!]! * A[b + m2[q]!]!;
-    }
+    for (let q = 0; q < ne; q++) C[e3[q]!] += ec[q]! * A[e1[q]!]! * A[e2[q]!]!;
     if (adjoint) dC.fill(0);
     let e = 0;
     for (let k = 0; k < size; k++) {
@@ -489,16 +499,12 @@ export class AceDescriptor implements Descriptor {
       e += wk * f;
     }
     if (adjoint) {
-      for (let p = 0; p < np; p++) {
-        const g = pcG[p]!, m1 = g.m1, m2 = g.m2, m3 = g.m3, gc = g.c, ne = gc.length;
-        const a = pcA[p]!, b = pcB[p]!, o = pcOff[p]!;
-        for (let q = 0; q < ne; q++) {
-          const d = dC[o + m3[q]!]!;
-          if (d === 0) continue;
-          const c = gc[q]! * d, i1 = a + m1[q]!, i2 = b + m2[q]!;
-          GA[i1] += c * A[i2]!;
-          GA[i2] += c * A[i1]!;
-        }
+      for (let q = 0; q < ne; q++) {
+        const d = dC[e3[q]!]!;
+        if (d === 0) continue;
+        const c = ec[q]! * d, i1 = e1[q]!, i2 = e2[q]!;
+        GA[i1] += c * A[i2]!;
+        GA[i2] += c * A[i1]!;
       }
     }
     return e;
