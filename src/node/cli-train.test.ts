@@ -136,3 +136,37 @@ test('the example examples/train/si-sw.yaml runs as its README says (labels from
   assert.ok(s.metrics.holdout.force_rmse < 0.05, `held-out force RMSE ${s.metrics.holdout.force_rmse}`);
   assert.ok(existsSync(join(dir, 'ex.model-report', 'report.md')));
 });
+
+test('mlpot train with descriptor type ace: trains and reloads; list-shape errors name the key and line', async () => {
+  writeFileSync(join(dir, 'ace.yaml'), `seed: 0
+data:
+  train: train.extxyz
+  test: test.extxyz
+model:
+  type: linear
+  descriptor: {type: ace, cutoff: 3.8, r_min: 1.5, max_body_order: 4, n_max: [6, 4, 2], l_max: [3, 2]}
+fit:
+  weights: {energy: 1.0, forces: 1.0}
+  lambda: 1.0e-8
+`);
+  const r = mlpot('train', '-c', 'ace.yaml', '-o', 'ace.model.json');
+  assert.equal(r.status, 0, r.stderr);
+  const json = JSON.parse(readFileSync(join(dir, 'ace.model.json'), 'utf8')) as { descriptor: { type: string; nMax: number[]; lMax: number[]; maxBodyOrder: number } };
+  assert.equal(json.descriptor.type, 'ace');
+  assert.deepEqual([json.descriptor.nMax, json.descriptor.lMax, json.descriptor.maxBodyOrder], [[6, 4, 2], [3, 2], 4]);
+  const m = evaluatePotential(loadPotential(join(dir, 'ace.model.json')), makeDataset(testFrames, { require: { energy: true, forces: true } }));
+  assert.ok(m.force_rmse! < 0.1, `held-out force RMSE of the ACE model ${m.force_rmse} eV/Å`);
+  const cases: [string, RegExp][] = [
+    ['{type: ace, cutoff: 3.8, max_body_order: 3, n_max: 6, l_max: [3]}', /key "model\.descriptor\.n_max" \(bad-ace\.yaml line 5\): descriptor type "ace" needs a list/],
+    ['{type: ace, cutoff: 3.8, max_body_order: 4, n_max: [6, 4, 2], l_max: [3]}', /key "model\.descriptor\.l_max" \(bad-ace\.yaml line 5\): needs 2 entries for max_body_order 4/],
+    ['{type: ace, cutoff: 3.8, max_body_order: 3, n_max: [6, 4]}', /needs l_max/],
+    ['{type: body-order, cutoff: 3.8, n_max: [6, 4]}', /descriptor type "body-order" takes one integer/],
+    ['{type: body-order, cutoff: 3.8, l_max: [3]}', /key "model\.descriptor\.l_max" \(bad-ace\.yaml line 5\) does not apply to descriptor type "body-order"/],
+  ];
+  for (const [desc, re] of cases) {
+    writeFileSync(join(dir, 'bad-ace.yaml'), `data:\n  train: train.extxyz\nmodel:\n  type: linear\n  descriptor: ${desc}\n`);
+    const b = mlpot('train', '-c', 'bad-ace.yaml');
+    assert.equal(b.status, 1, desc);
+    assert.match(b.stderr, re, desc);
+  }
+});
