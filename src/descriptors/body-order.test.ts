@@ -1,7 +1,7 @@
 import { test, assert, cwdPath, fileExists, readText } from '../node/test-support.js';
 import { BodyOrderDescriptor } from './body-order.js';
 import { ACSF } from './acsf.js';
-import { checkDescriptorDerivatives, descriptorTestStructures } from './check.js';
+import { checkDescriptorDerivatives, descriptorTestStructures, contractedGradientReference, maxScaledDiff } from './check.js';
 import { descriptorFromJSON } from './registry.js';
 import { chebyshevCoefficients } from './radial.js';
 import { cutoffValue, POLYNOMIAL_CUTOFF } from './cutoff.js';
@@ -238,33 +238,7 @@ test('featurisation speed on the mlearn Si training set (printed, not asserted)'
   console.log(lines.join('\n'));
 });
 
-/** g_p = sum_k w_i,k D[p]_a,k and e_i = w_i . B(i) from the full per-pair derivatives (the reference). */
-function contractedReference(d: Descriptor, s: Structure, nl: NeighborList, w: Float64Array, rows?: Int32Array): { g: Float64Array; e: Float64Array; f: Float64Array } {
-  const n = s.length, size = d.size, np = pairCount(nl);
-  const f = new Float64Array(n * size);
-  const der = new Float64Array(np * 3 * size);
-  d.computeWithDerivatives(s, nl, { features: f, derivatives: der });
-  const g = new Float64Array(3 * np), e = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const wb = (rows ? rows[i]! : i) * size;
-    for (let k = 0; k < size; k++) e[i] += w[wb + k]! * f[i * size + k]!;
-    for (let p = nl.offsets[i]!; p < nl.offsets[i + 1]!; p++) {
-      for (let a = 0; a < 3; a++) {
-        let acc = 0;
-        for (let k = 0; k < size; k++) acc += w[wb + k]! * der[(3 * p + a) * size + k]!;
-        g[3 * p + a] = acc;
-      }
-    }
-  }
-  return { g, e, f };
-}
 
-function maxScaledDiff(a: Float64Array, b: Float64Array): number {
-  let scale = 0, m = 0;
-  for (let k = 0; k < a.length; k++) scale = Math.max(scale, Math.abs(a[k]!));
-  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]! - b[k]!));
-  return m / Math.max(scale, 1e-300);
-}
 
 test('body-order computeGradient equals the per-feature derivatives contracted with per-atom weights (every contraction kind, skin)', () => {
   const ds = [
@@ -281,7 +255,7 @@ test('body-order computeGradient equals the per-feature derivatives contracted w
       const n = s.length, size = d.size;
       // per-atom weights (N x size) and, separately, species rows with an index
       const w = new Float64Array(n * size).map(() => rng.normal());
-      const ref = contractedReference(d, s, nl, w);
+      const ref = contractedGradientReference(d, s, nl, w);
       const g = new Float64Array(3 * pairCount(nl)).fill(NaN), e = new Float64Array(n), f = new Float64Array(n * size);
       d.computeGradient(s, nl, { weights: w }, { pairGradients: g, energies: e, features: f });
       assert.ok(maxScaledDiff(ref.f, f) < 1e-13, `${label}: features differ by ${maxScaledDiff(ref.f, f)}`);
@@ -293,7 +267,7 @@ test('body-order computeGradient equals the per-feature derivatives contracted w
       const ns = d.species.length;
       const wz = new Float64Array(ns * size).map(() => rng.normal());
       const rows = Int32Array.from(s.numbers, (z) => d.species.indexOf(z));
-      const ref2 = contractedReference(d, s, nl, wz, rows);
+      const ref2 = contractedGradientReference(d, s, nl, wz, rows);
       d.computeGradient(s, nl, { weights: wz, rows }, { pairGradients: g });
       assert.ok(maxScaledDiff(ref2.g, g) < 1e-12, `${label}: species-row pair gradients differ by ${maxScaledDiff(ref2.g, g)}`);
     }

@@ -15,7 +15,7 @@
  * ones with a list carrying `skin`, so a skin is exercised too.
  */
 import { buildNeighborList } from '../neighbors/build.js';
-import { pairCount } from '../neighbors/neighbor-list.js';
+import { pairCount, type NeighborList } from '../neighbors/neighbor-list.js';
 import { randomStructure } from '../structure/random.js';
 import { Structure } from '../structure/structure.js';
 import type { Descriptor } from './descriptor.js';
@@ -150,4 +150,37 @@ export function descriptorTestStructures(numbers: readonly number[], cutoff: num
   const c = 0.7 * cutoff;
   out.push({ label: 'small cell (cutoff > half the cell)', s: randomStructure({ numbers, n: 3, cell: [c, 0, 0, 0.1 * c, c, 0, 0, 0.15 * c, c], pbc: true, minDistance: 1.6, seed: seed + 3 }) });
   return out;
+}
+
+/**
+ * Reference for `computeGradient`: g_p = sum_k w_i,k D[p]_a,k and e_i = w_i . B(i) contracted from
+ * the full per-pair derivatives of `computeWithDerivatives` (slow; for tests of the contracted path).
+ * `rows` as in DescriptorWeights (omitted: w has one row per atom). Returns the features too.
+ */
+export function contractedGradientReference(d: Descriptor, s: Structure, nl: NeighborList, w: Float64Array, rows?: Int32Array): { g: Float64Array; e: Float64Array; f: Float64Array } {
+  const n = s.length, size = d.size, np = pairCount(nl);
+  const f = new Float64Array(n * size);
+  const der = new Float64Array(np * 3 * size);
+  d.computeWithDerivatives(s, nl, { features: f, derivatives: der });
+  const g = new Float64Array(3 * np), e = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const wb = (rows ? rows[i]! : i) * size;
+    for (let k = 0; k < size; k++) e[i] += w[wb + k]! * f[i * size + k]!;
+    for (let p = nl.offsets[i]!; p < nl.offsets[i + 1]!; p++) {
+      for (let a = 0; a < 3; a++) {
+        let acc = 0;
+        for (let k = 0; k < size; k++) acc += w[wb + k]! * der[(3 * p + a) * size + k]!;
+        g[3 * p + a] = acc;
+      }
+    }
+  }
+  return { g, e, f };
+}
+
+/** max |a - b| / max |a| (0/0 -> 0): the error of b relative to the scale of the reference a. */
+export function maxScaledDiff(a: Float64Array, b: Float64Array): number {
+  let scale = 0, m = 0;
+  for (let k = 0; k < a.length; k++) scale = Math.max(scale, Math.abs(a[k]!));
+  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]! - b[k]!));
+  return m / Math.max(scale, 1e-300);
 }

@@ -2,11 +2,11 @@ import { test, assert } from '../node/test-support.js';
 import { BodyOrderDescriptor } from './body-order.js';
 import { ACSF } from './acsf.js';
 import { ProductDescriptor, productIndices, selectProductIndices } from './product.js';
-import { checkDescriptorDerivatives, descriptorTestStructures } from './check.js';
+import { checkDescriptorDerivatives, descriptorTestStructures, contractedGradientReference, maxScaledDiff } from './check.js';
 import { descriptorFromJSON } from './registry.js';
 import type { Descriptor } from './descriptor.js';
 import { buildNeighborList } from '../neighbors/build.js';
-import { pairCount, type NeighborList } from '../neighbors/neighbor-list.js';
+import { pairCount } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
 import { randomStructure } from '../structure/random.js';
 import { LinearPotential } from '../models/linear.js';
@@ -31,12 +31,6 @@ function feats(d: Descriptor, s: Structure): Float64Array {
   return out;
 }
 
-function maxScaledDiff(a: Float64Array, b: Float64Array): number {
-  let scale = 0, m = 0;
-  for (let k = 0; k < a.length; k++) scale = Math.max(scale, Math.abs(a[k]!));
-  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k]! - b[k]!));
-  return m / Math.max(scale, 1e-300);
-}
 
 test('product features are the inner features followed by B_a B_b over the subset (a <= b)', () => {
   const b = inner();
@@ -68,26 +62,6 @@ test('product derivatives equal finite differences (2 elements: open, orthorhomb
   }
 });
 
-/** g_p = sum_k w_i,k D[p]_a,k and e_i = w_i . P(i) from the full per-pair derivatives (the reference). */
-function contractedReference(d: Descriptor, s: Structure, nl: NeighborList, w: Float64Array, rows?: Int32Array): { g: Float64Array; e: Float64Array; f: Float64Array } {
-  const n = s.length, size = d.size, np = pairCount(nl);
-  const f = new Float64Array(n * size);
-  const der = new Float64Array(np * 3 * size);
-  d.computeWithDerivatives(s, nl, { features: f, derivatives: der });
-  const g = new Float64Array(3 * np), e = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const wb = (rows ? rows[i]! : i) * size;
-    for (let k = 0; k < size; k++) e[i] += w[wb + k]! * f[i * size + k]!;
-    for (let p = nl.offsets[i]!; p < nl.offsets[i + 1]!; p++) {
-      for (let a = 0; a < 3; a++) {
-        let acc = 0;
-        for (let k = 0; k < size; k++) acc += w[wb + k]! * der[(3 * p + a) * size + k]!;
-        g[3 * p + a] = acc;
-      }
-    }
-  }
-  return { g, e, f };
-}
 
 test('product computeGradient equals the contraction of computeWithDerivatives (per-atom and species-row weights; inner with and without a contracted path)', () => {
   const rng = new Rng(5);
@@ -105,7 +79,7 @@ test('product computeGradient equals the contraction of computeWithDerivatives (
       const nl = buildNeighborList(s, p.cutoff, { skin: 0.5 });
       const n = s.length, size = p.size;
       const w = new Float64Array(n * size).map(() => rng.normal());
-      const ref = contractedReference(p, s, nl, w);
+      const ref = contractedGradientReference(p, s, nl, w);
       const g = new Float64Array(3 * pairCount(nl)).fill(NaN), e = new Float64Array(n).fill(NaN), f = new Float64Array(n * size);
       p.computeGradient(s, nl, { weights: w }, { pairGradients: g, energies: e, features: f });
       assert.ok(maxScaledDiff(ref.f, f) < 1e-13, `${p.inner.name} ${label}: features differ by ${maxScaledDiff(ref.f, f)}`);
@@ -113,7 +87,7 @@ test('product computeGradient equals the contraction of computeWithDerivatives (
       assert.ok(maxScaledDiff(ref.g, g) < 1e-10, `${p.inner.name} ${label}: pair gradients differ by ${maxScaledDiff(ref.g, g)}`);
       const wz = new Float64Array(p.species.length * size).map(() => rng.normal());
       const rows = Int32Array.from(s.numbers, (z) => p.species.indexOf(z));
-      const ref2 = contractedReference(p, s, nl, wz, rows);
+      const ref2 = contractedGradientReference(p, s, nl, wz, rows);
       p.computeGradient(s, nl, { weights: wz, rows }, { pairGradients: g, energies: e });
       assert.ok(maxScaledDiff(ref2.g, g) < 1e-10, `${p.inner.name} ${label}: species-row pair gradients differ by ${maxScaledDiff(ref2.g, g)}`);
       assert.ok(maxScaledDiff(ref2.e, e) < 1e-10, `${p.inner.name} ${label}: species-row energies differ by ${maxScaledDiff(ref2.e, e)}`);
