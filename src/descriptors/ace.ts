@@ -135,7 +135,8 @@ export class AceDescriptor implements Descriptor {
   private readonly pcVal: Float64Array;
   private readonly pe1: Int32Array;
   private readonly pe2: Int32Array;
-  private readonly pe3: Int32Array;
+  /** Entries of output o of the pair couplings: [pseg[o], pseg[o + 1]). */
+  private readonly pseg: Int32Array;
   private readonly pec: Float64Array;
   private readonly pcAdj: Float64Array;
   /** Per term: nu = 3: [pair id, A offset of slot 3]; nu = 4: [pair id, pair id]. */
@@ -350,23 +351,27 @@ export class AceDescriptor implements Descriptor {
       this.tpc = tpc;
       po.push(off); // end of the last pair: pcOff[p + 1] - pcOff[p] = 2L + 1
       this.pcOff = Int32Array.from(po);
-      // every Gaunt entry of every pair as flat absolute indices: C[e3] += c A[e1] A[e2]
-      let ne = 0;
-      for (const g of pg) ne += g.c.length;
-      this.pe1 = new Int32Array(ne);
-      this.pe2 = new Int32Array(ne);
-      this.pe3 = new Int32Array(ne);
-      this.pec = new Float64Array(ne);
-      let e = 0;
+      // every Gaunt entry of every pair as flat absolute indices, grouped by output: C[o] = sum over
+      // entries e in [pseg[o], pseg[o+1]) of c_e A[e1] A[e2] (no read-modify-write of C)
+      const ent: [number, number, number, number][] = [];
       for (let p = 0; p < pg.length; p++) {
         const g = pg[p]!;
-        for (let q = 0; q < g.c.length; q++, e++) {
-          this.pe1[e] = pa[p]! + g.m1[q]!;
-          this.pe2[e] = pb[p]! + g.m2[q]!;
-          this.pe3[e] = po[p]! + g.m3[q]!;
-          this.pec[e] = g.c[q]!;
-        }
+        for (let q = 0; q < g.c.length; q++) ent.push([po[p]! + g.m3[q]!, pa[p]! + g.m1[q]!, pb[p]! + g.m2[q]!, g.c[q]!]);
       }
+      ent.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
+      const ne = ent.length;
+      this.pe1 = new Int32Array(ne);
+      this.pe2 = new Int32Array(ne);
+      this.pec = new Float64Array(ne);
+      this.pseg = new Int32Array(off + 1);
+      for (let e = 0; e < ne; e++) {
+        const [o, i1, i2, c] = ent[e]!;
+        this.pe1[e] = i1;
+        this.pe2[e] = i2;
+        this.pec[e] = c;
+        this.pseg[o + 1]++;
+      }
+      for (let o = 0; o < off; o++) this.pseg[o + 1] += this.pseg[o]!;
       this.pcVal = new Float64Array(Math.max(1, off));
       this.pcAdj = new Float64Array(Math.max(1, off));
     }
@@ -468,9 +473,12 @@ export class AceDescriptor implements Descriptor {
     const A = this.A, GA = this.GA, size = this.size, nLM = this.nLM;
     const tnu = this.tnu, tc = this.tc, tl = this.tl, tpc = this.tpc;
     const pcOff = this.pcOff, C = this.pcVal, dC = this.pcAdj;
-    const e1 = this.pe1, e2 = this.pe2, e3 = this.pe3, ec = this.pec, ne = ec.length;
-    C.fill(0);
-    for (let q = 0; q < ne; q++) C[e3[q]!] += ec[q]! * A[e1[q]!]! * A[e2[q]!]!;
+    const e1 = this.pe1, e2 = this.pe2, ec = this.pec, seg = this.pseg, nout = seg.length - 1;
+    for (let o = 0, q = 0; o < nout; o++) {
+      let acc = 0;
+      for (const end = seg[o + 1]!; q < end; q++) acc += ec[q]! * A[e1[q]!]! * A[e2[q]!]!;
+      C[o] = acc;
+    }
     if (adjoint) dC.fill(0);
     let e = 0;
     for (let k = 0; k < size; k++) {
@@ -499,12 +507,14 @@ export class AceDescriptor implements Descriptor {
       e += wk * f;
     }
     if (adjoint) {
-      for (let q = 0; q < ne; q++) {
-        const d = dC[e3[q]!]!;
+      for (let o = 0; o < nout; o++) {
+        const d = dC[o]!;
         if (d === 0) continue;
-        const c = ec[q]! * d, i1 = e1[q]!, i2 = e2[q]!;
-        GA[i1] += c * A[i2]!;
-        GA[i2] += c * A[i1]!;
+        for (let q = seg[o]!, end = seg[o + 1]!; q < end; q++) {
+          const c = ec[q]! * d, i1 = e1[q]!, i2 = e2[q]!;
+          GA[i1] += c * A[i2]!;
+          GA[i2] += c * A[i1]!;
+        }
       }
     }
     return e;
