@@ -87,6 +87,8 @@ export interface DescriptorConfig {
   degree?: number[];
   /** Weight of l in the total degree. */
   l_weight?: number;
+  /** Highest intermediate L of the body-order-5 couplings. */
+  l_int_max?: number;
   /** Distance transform of the radial basis (descriptors/radial.ts). */
   radial_transform?: { kind: 'linear' | 'agnesi' | 'inverse-power'; r0?: number; p?: number; q?: number };
   // acsf (ACSF.standard)
@@ -177,7 +179,7 @@ export interface CommitteeConfig {
 }
 
 const BODY_ORDER_KEYS = ['max_body_order', 'n_max', 'n_max3', 'l_max3', 'n_max4', 'l_max4', 'radial_transform'] as const;
-const ACE_KEYS = ['max_body_order', 'n_max', 'l_max', 'degree', 'l_weight', 'radial_transform'] as const;
+const ACE_KEYS = ['max_body_order', 'n_max', 'l_max', 'degree', 'l_weight', 'l_int_max', 'radial_transform'] as const;
 const ACSF_KEYS = ['n_radial', 'n_angular', 'zetas', 'angular_kind'] as const;
 const COMMON_DESCRIPTOR_KEYS = ['cutoff', 'species', 'r_min', 'cutoff_function'] as const;
 const PRODUCT_KEYS = ['inner', 'indices', 'per_body_order', 'radial_below'] as const;
@@ -212,6 +214,7 @@ const INNER_DESCRIPTOR_SCHEMA = {
     l_max: { type: 'array', minItems: 1, maxItems: 3, items: { type: 'integer', minimum: 0, maximum: 20 } },
     degree: { type: 'array', minItems: 1, maxItems: 4, items: { type: 'number', exclusiveMinimum: 0 } },
     l_weight: { type: 'number', minimum: 0 },
+    l_int_max: { type: 'integer', minimum: 0, maximum: 40 },
     n_max3: { type: 'integer', minimum: 0 },
     l_max3: { type: 'integer', minimum: 0, maximum: 3 },
     n_max4: { type: 'integer', minimum: 0 },
@@ -671,6 +674,7 @@ export function descriptorFromConfig(d: DescriptorConfig, frames: readonly Struc
       if (d.l_max !== undefined) o.lMax = d.l_max;
       if (d.degree !== undefined) o.degree = d.degree;
       if (d.l_weight !== undefined) o.lWeight = d.l_weight;
+      if (d.l_int_max !== undefined) o.lIntMax = d.l_int_max;
       if (d.radial_transform !== undefined) o.radialTransform = parseRadialTransform(d.radial_transform);
       return new AceDescriptor(o);
     }

@@ -44,7 +44,7 @@ function maxRelDiff(a: Float64Array, b: Float64Array): number {
 function testDescriptors(): AceDescriptor[] {
   return [
     new AceDescriptor({ species: [H, O, SI], cutoff: 4, maxBodyOrder: 5, nMax: [4, 2, 2, 1], lMax: [3, 2, 2] }),
-    new AceDescriptor({ species: [SI], cutoff: 4.5, rMin: 0.5, cutoffFunction: POLYNOMIAL_CUTOFF, radialTransform: AGNESI, maxBodyOrder: 5, nMax: [6, 4, 3, 2], lMax: [4, 3, 2], degree: [6, 12, 11, 9], lWeight: 1.25 }),
+    new AceDescriptor({ species: [SI], cutoff: 4.5, rMin: 0.5, cutoffFunction: POLYNOMIAL_CUTOFF, radialTransform: AGNESI, maxBodyOrder: 5, nMax: [6, 4, 3, 2], lMax: [4, 3, 2], degree: [6, 12, 11, 9], lWeight: 1.25, lIntMax: 2 }),
   ];
 }
 
@@ -339,7 +339,7 @@ function embedding(small: AceDescriptor, big: AceDescriptor): number[] {
   });
 }
 
-test('ace basis is nested: raising nMax, lMax, maxBodyOrder or the degree only adds features', () => {
+test('ace basis is nested: raising nMax, lMax, maxBodyOrder or the degree only adds features; lIntMax keeps the 5-body terms with L <= lIntMax', () => {
   const base: AceOptions = { species: [SI, GE], cutoff: 4.5, maxBodyOrder: 5, nMax: [4, 3, 2, 1], lMax: [2, 2, 1] };
   const small = new AceDescriptor(base);
   const bigger: AceOptions[] = [
@@ -380,6 +380,21 @@ test('ace basis is nested: raising nMax, lMax, maxBodyOrder or the degree only a
   }
   assert.equal(cut.size, within);
   assert.ok(cut.size < small.size && cut.counts.every((c) => c > 0), `degree selection ${JSON.stringify(cut.counts)} of ${JSON.stringify(small.counts)}`);
+  // the coupling bound keeps exactly the body-order-5 features with intermediate L <= lIntMax
+  for (const lInt of [0, 1]) {
+    const bound = new AceDescriptor({ ...base, lIntMax: lInt });
+    check(bound, small, feats(bound, s), `lIntMax ${lInt}`);
+    assert.deepEqual(bound.counts.slice(0, 3), small.counts.slice(0, 3));
+    let kept = 0, maxL = 0;
+    for (let k = 0; k < small.size; k++) {
+      const L = small.couplingL(k);
+      if (L !== null) maxL = Math.max(maxL, L);
+      if (L === null || L <= lInt) kept++;
+    }
+    assert.equal(maxL, 2);
+    assert.equal(bound.size, kept);
+    for (let k = 0; k < bound.size; k++) assert.ok((bound.couplingL(k) ?? 0) <= lInt);
+  }
 });
 
 test('ace: bad options and unknown elements are ParameterErrors naming the key or cause', () => {
@@ -395,6 +410,8 @@ test('ace: bad options and unknown elements are ParameterErrors naming the key o
     [{ degree: [5, -1, 5] }, /degree must be a list/],
     [{ degree: [0.5, 0.5, 0.5] }, /basis is empty/],
     [{ lWeight: -1 }, /lWeight must be a finite number >= 0/],
+    [{ lIntMax: -1 }, /lIntMax must be an integer >= 0/],
+    [{ lIntMax: 2 }, /lIntMax bounds the body-order-5 couplings; it needs maxBodyOrder 5/],
     [{ species: [] }, /species must be a non-empty list/],
     [{ radialTransform: { kind: 'agnesi', r0: 2, p: 4, q: 2 } }, /q must exceed p/],
   ];

@@ -22,6 +22,11 @@
  *
  *   sum_t (n_t + 1 + lWeight l_t) <= degree[b-2].
  *
+ * and, when `lIntMax` is given, nu = 4 terms only for intermediate L <= lIntMax. The (l1 l2)_L
+ * couplings with large L carry the most Gaunt entries (e.g. 97 for (4 4)_4 against 41 for (2 3)_3),
+ * so this bound is the cheapest way to make a 5-body basis fast (mlearn Si: lIntMax 4 halves the MD
+ * cost of the basis at a small loss of accuracy, see examples/mlearn/Si-fast.yaml).
+ *
  * Derivatives (adjoint method): per atom, the slot adjoints P_t[m] = dB/dA[t, l_t m] are formed
  * (for nu = 2 the other slot's A itself); then for a neighbour j of element z_j, with
  * dA[z_j,n,lm]/dd_ij = R'_n(r) Y_lm u + R_n(r) dY_lm/dd,
@@ -77,6 +82,12 @@ export interface AceOptions {
   degree?: readonly number[];
   /** Weight of l in the total degree (default 1). */
   lWeight?: number;
+  /**
+   * Highest intermediate L through which the body-order-5 terms couple (l1 l2)_L (l3 l4)_L (default:
+   * no bound, L up to min(l1 + l2, l3 + l4)). A bound drops the terms with large L, whose Gaunt
+   * couplings are the most expensive part of the evaluation.
+   */
+  lIntMax?: number;
 }
 
 const WHO = 'ace';
@@ -102,6 +113,7 @@ export class AceDescriptor implements Descriptor {
   readonly lMax: readonly number[];
   readonly degree: readonly number[] | null;
   readonly lWeight: number;
+  readonly lIntMax: number | null;
   readonly radial: ChebyshevRadialBasis;
   /** Number of features of body order 2, 3, ... maxBodyOrder. */
   readonly counts: readonly number[];
@@ -141,7 +153,14 @@ export class AceDescriptor implements Descriptor {
   private readonly pcAdj: Float64Array;
   /** Per term: nu = 3: [pair id, A offset of slot 3]; nu = 4: [pair id, pair id]. */
   private readonly tpc: Int32Array;
+  /** contracted-path rows per body order: [k, i1, i2, count] (nu=1: A index; 2: two A bases; 3: C offset, A base; 4: two C offsets) */
+  private readonly pt1: Int32Array;
+  private readonly pt2: Int32Array;
+  private readonly pt3: Int32Array;
+  private readonly pt4: Int32Array;
   private readonly adjTotal: number;
+  /** Length of A and GA (species x radial x harmonics). */
+  private readonly nA: number;
   private readonly maxBlockRows: number;
   private sYT = new Float64Array(0);
   private sOut = new Float64Array(0);
@@ -191,6 +210,9 @@ export class AceDescriptor implements Descriptor {
     } else this.degree = null;
     this.lWeight = o.lWeight ?? 1;
     if (!(this.lWeight >= 0) || !Number.isFinite(this.lWeight)) throw new ParameterError(`${WHO}: lWeight must be a finite number >= 0, got ${o.lWeight}`);
+    if (o.lIntMax !== undefined && (!Number.isInteger(o.lIntMax) || o.lIntMax < 0)) throw new ParameterError(`${WHO}: lIntMax must be an integer >= 0, got ${o.lIntMax}`);
+    if (o.lIntMax !== undefined && mbo < 5) throw new ParameterError(`${WHO}: lIntMax bounds the body-order-5 couplings; it needs maxBodyOrder 5, got ${mbo}`);
+    this.lIntMax = o.lIntMax ?? null;
     this.nR = Math.max(...this.nMax);
     this.L = mbo >= 3 ? Math.max(...this.lMax) : 0;
     this.nLM = shCount(this.L);
@@ -265,7 +287,7 @@ export class AceDescriptor implements Descriptor {
       for (let a = 0; a < S.length; a++) for (let b = a; b < S.length; b++) for (let d = b; d < S.length; d++) for (let e = d; e < S.length; e++) {
         const l1 = S[a]![1], l2 = S[b]![1], l3 = S[d]![1], l4 = S[e]![1];
         if ((l1 + l2 + l3 + l4) % 2 !== 0 || !within(5, [S[a]!, S[b]!, S[d]!, S[e]!])) continue;
-        for (let L = Math.max(Math.abs(l1 - l2), Math.abs(l3 - l4)); L <= Math.min(l1 + l2, l3 + l4); L++) {
+        for (let L = Math.max(Math.abs(l1 - l2), Math.abs(l3 - l4)); L <= Math.min(l1 + l2, l3 + l4, this.lIntMax ?? Infinity); L++) {
           if (!gauntAllowed(l1, l2, L) || !gauntAllowed(l3, l4, L)) continue;
           const key = `${l1},${l2},${l3},${l4},${L}`;
           let id = g4key.get(key);
@@ -349,6 +371,15 @@ export class AceDescriptor implements Descriptor {
         }
       }
       this.tpc = tpc;
+      const rowsOf: number[][] = [[], [], [], []];
+      for (let k = 0; k < this.size; k++) {
+        const nu = tnu[k]!, c = (t: number) => tc[4 * k + t]!, l = (t: number) => tl[4 * k + t]!;
+        if (nu === 1) rowsOf[0]!.push(k, c(0) * this.nLM, 0, 1);
+        else if (nu === 2) rowsOf[1]!.push(k, c(0) * this.nLM + l(0) * l(0), c(1) * this.nLM + l(0) * l(0), 2 * l(0) + 1);
+        else if (nu === 3) rowsOf[2]!.push(k, po[tpc[2 * k]!]!, tpc[2 * k + 1]!, 2 * l(2) + 1);
+        else rowsOf[3]!.push(k, po[tpc[2 * k]!]!, po[tpc[2 * k + 1]!]!, 2 * this.g4[tcp[k]!]!.L + 1);
+      }
+      [this.pt1, this.pt2, this.pt3, this.pt4] = rowsOf.map((r) => Int32Array.from(r)) as [Int32Array, Int32Array, Int32Array, Int32Array];
       po.push(off); // end of the last pair: pcOff[p + 1] - pcOff[p] = 2L + 1
       this.pcOff = Int32Array.from(po);
       // every Gaunt entry of every pair as flat absolute indices, grouped by output: C[o] = sum over
@@ -358,7 +389,16 @@ export class AceDescriptor implements Descriptor {
         const g = pg[p]!;
         for (let q = 0; q < g.c.length; q++) ent.push([po[p]! + g.m3[q]!, pa[p]! + g.m1[q]!, pb[p]! + g.m2[q]!, g.c[q]!]);
       }
+      // c A[a] A[b] + c A[b] A[a] (the mirrored entry of a pair of like slots) is one entry 2c A[a] A[b]
+      for (const e of ent) if (e[1] > e[2]) [e[1], e[2]] = [e[2], e[1]];
       ent.sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
+      let w = 0;
+      for (let r = 0; r < ent.length; r++) {
+        const e = ent[r]!, last = w > 0 ? ent[w - 1]! : null;
+        if (last && last[0] === e[0] && last[1] === e[1] && last[2] === e[2]) last[3] += e[3];
+        else ent[w++] = e;
+      }
+      ent.length = w;
       const ne = ent.length;
       this.pe1 = new Int32Array(ne);
       this.pe2 = new Int32Array(ne);
@@ -379,7 +419,8 @@ export class AceDescriptor implements Descriptor {
     this.sGdR = new Float64Array(this.nLM);
     this.sU = new Float64Array(4 * this.L + 1);
     this.sV = new Float64Array(4 * this.L + 1);
-    this.A = new Float64Array(ns * nR * this.nLM);
+    this.nA = ns * nR * this.nLM;
+    this.A = new Float64Array(this.nA);
     this.GA = new Float64Array(ns * nR * this.nLM);
     this.S2 = new Float64Array(Math.max(1, ns * nR * (this.L2 + 1)));
     this.T2 = new Float64Array(Math.max(1, 3 * ns * nR * (this.L2 + 1)));
@@ -388,6 +429,11 @@ export class AceDescriptor implements Descriptor {
   /** Body order (2..5) of feature k. */
   bodyOrder(k: number): number {
     return this.tnu[k]! + 1;
+  }
+
+  /** Intermediate coupling L of a body-order-5 feature k (null for lower body orders). */
+  couplingL(k: number): number | null {
+    return this.tnu[k] === 4 ? this.g4[this.tcp[k]!]!.L : null;
   }
 
   /** Radial indices n of the slots of feature k. */
@@ -420,6 +466,7 @@ export class AceDescriptor implements Descriptor {
       lMax: [...this.lMax],
       ...(this.degree ? { degree: [...this.degree] } : {}),
       lWeight: this.lWeight,
+      ...(this.lIntMax !== null ? { lIntMax: this.lIntMax } : {}),
       ...(this.radialTransform.kind !== 'linear' ? { radialTransform: { ...this.radialTransform } } : {}),
     };
   }
@@ -437,6 +484,7 @@ export class AceDescriptor implements Descriptor {
       lMax: json['lMax'] as number[],
       ...(json['degree'] !== undefined ? { degree: json['degree'] as number[] } : {}),
       lWeight: json['lWeight'] as number,
+      ...(json['lIntMax'] !== undefined ? { lIntMax: json['lIntMax'] as number } : {}),
       ...(json['radialTransform'] !== undefined ? { radialTransform: parseRadialTransform(json['radialTransform']) } : {}),
     });
   }
@@ -515,6 +563,58 @@ export class AceDescriptor implements Descriptor {
           GA[i1] += c * A[i2]!;
           GA[i2] += c * A[i1]!;
         }
+      }
+    }
+    return e;
+  }
+
+  /**
+   * The contracted path without features: GA = sum_k w_k dB_k/dA and the energy sum_k w_k B_k from
+   * the adjoints alone (Euler: B of degree 2 in A or C gives sum w B = 1/2 A . GA_2, 1/2 C . dC_4; the
+   * nu = 3 terms are linear in C, sum w B = C . dC_3), so each term costs its adjoint update only.
+   */
+  private pooledAdjoint(weights: Float64Array, wb: number): number {
+    const A = this.A, GA = this.GA, C = this.pcVal, dC = this.pcAdj;
+    const e1 = this.pe1, e2 = this.pe2, ec = this.pec, seg = this.pseg, nout = seg.length - 1, nA = this.nA;
+    for (let o = 0, q = 0; o < nout; o++) {
+      let acc = 0;
+      for (const end = seg[o + 1]!; q < end; q++) acc += ec[q]! * A[e1[q]!]! * A[e2[q]!]!;
+      C[o] = acc;
+    }
+    const t1 = this.pt1, t2 = this.pt2, t3 = this.pt3, t4 = this.pt4;
+    for (let r = 0; r < t2.length; r += 4) {
+      const wk = weights[wb + t2[r]!]!, a1 = t2[r + 1]!, a2 = t2[r + 2]!, cnt = t2[r + 3]!;
+      for (let q = 0; q < cnt; q++) { GA[a1 + q] += wk * A[a2 + q]!; GA[a2 + q] += wk * A[a1 + q]!; }
+    }
+    let e2s = 0;
+    for (let a = 0; a < nA; a++) e2s += A[a]! * GA[a]!;
+    let e = 0.5 * e2s;
+    for (let r = 0; r < t1.length; r += 4) {
+      const wk = weights[wb + t1[r]!]!, a = t1[r + 1]!;
+      e += wk * A[a]!;
+      GA[a] += wk;
+    }
+    dC.fill(0);
+    for (let r = 0; r < t3.length; r += 4) {
+      const wk = weights[wb + t3[r]!]!, o = t3[r + 1]!, a3 = t3[r + 2]!, cnt = t3[r + 3]!;
+      for (let q = 0; q < cnt; q++) { dC[o + q] += wk * A[a3 + q]!; GA[a3 + q] += wk * C[o + q]!; }
+    }
+    let e3 = 0;
+    for (let o = 0; o < nout; o++) e3 += C[o]! * dC[o]!;
+    for (let r = 0; r < t4.length; r += 4) {
+      const wk = weights[wb + t4[r]!]!, o1 = t4[r + 1]!, o2 = t4[r + 2]!, cnt = t4[r + 3]!;
+      for (let q = 0; q < cnt; q++) { dC[o1 + q] += wk * C[o2 + q]!; dC[o2 + q] += wk * C[o1 + q]!; }
+    }
+    let e34 = 0;
+    for (let o = 0; o < nout; o++) e34 += C[o]! * dC[o]!;
+    e += e3 + 0.5 * (e34 - e3);
+    for (let o = 0; o < nout; o++) {
+      const d = dC[o]!;
+      if (d === 0) continue;
+      for (let q = seg[o]!, end = seg[o + 1]!; q < end; q++) {
+        const c = ec[q]! * d, i1 = e1[q]!, i2 = e2[q]!;
+        GA[i1] += c * A[i2]!;
+        GA[i2] += c * A[i1]!;
       }
     }
     return e;
@@ -604,7 +704,7 @@ export class AceDescriptor implements Descriptor {
       if (pg) GA.fill(0, 0, nA);
       let e = 0;
       if (!der) {
-        e = this.pooledTerms(feat, fb, weights, wb, pg !== null);
+        e = pg && weights && !feat ? this.pooledAdjoint(weights, wb) : this.pooledTerms(feat, fb, weights, wb, pg !== null);
       } else for (let k = 0; k < size; k++) {
         const nu = tnu[k]!;
         const wk = weights ? weights[wb + k]! : 0;

@@ -162,6 +162,8 @@ fit:
     ['{type: ace, cutoff: 3.8, max_body_order: 3, n_max: [6, 4]}', /needs l_max/],
     ['{type: body-order, cutoff: 3.8, n_max: [6, 4]}', /descriptor type "body-order" takes one integer/],
     ['{type: body-order, cutoff: 3.8, l_max: [3]}', /key "model\.descriptor\.l_max" \(bad-ace\.yaml line 5\) does not apply to descriptor type "body-order"/],
+    ['{type: ace, cutoff: 3.8, max_body_order: 4, n_max: [6, 4, 2], l_max: [3, 2], l_int_max: 2}', /model\.descriptor: .*lIntMax bounds the body-order-5 couplings; it needs maxBodyOrder 5/],
+    ['{type: body-order, cutoff: 3.8, l_int_max: 2}', /key "model\.descriptor\.l_int_max" \(bad-ace\.yaml line 5\) does not apply to descriptor type "body-order"/],
   ];
   for (const [desc, re] of cases) {
     writeFileSync(join(dir, 'bad-ace.yaml'), `data:\n  train: train.extxyz\nmodel:\n  type: linear\n  descriptor: ${desc}\n`);

@@ -40,7 +40,7 @@ test('every examples/mlearn config loads, has the model type of its name, and bu
     const path = join(dir, f);
     const c = loadTrainConfig(path, {}, env);
     const [el, kind] = f.replace(/\.yaml$/, '').split('-') as [string, string | undefined];
-    const wantType = kind === undefined || kind === 'product' ? 'linear' : kind;
+    const wantType = kind === undefined || kind === 'product' || kind === 'fast' ? 'linear' : kind;
     assert.equal(c.model.type, wantType, `${f}: model.type`);
     assert.ok(c.data.train.path.startsWith('/nonexistent/mlearn/'), `${f}: data path follows MLPOT_MLEARN_DIR (${c.data.train.path})`);
     assert.ok(c.data.train.path.includes(`/${el}/`), `${f}: reads the ${el} directory`);
