@@ -521,12 +521,7 @@ export class AceDescriptor implements Descriptor {
     const A = this.A, GA = this.GA, size = this.size, nLM = this.nLM;
     const tnu = this.tnu, tc = this.tc, tl = this.tl, tpc = this.tpc;
     const pcOff = this.pcOff, C = this.pcVal, dC = this.pcAdj;
-    const e1 = this.pe1, e2 = this.pe2, ec = this.pec, seg = this.pseg, nout = seg.length - 1;
-    for (let o = 0, q = 0; o < nout; o++) {
-      let acc = 0;
-      for (const end = seg[o + 1]!; q < end; q++) acc += ec[q]! * A[e1[q]!]! * A[e2[q]!]!;
-      C[o] = acc;
-    }
+    this.couplingsForward();
     if (adjoint) dC.fill(0);
     let e = 0;
     for (let k = 0; k < size; k++) {
@@ -554,17 +549,7 @@ export class AceDescriptor implements Descriptor {
       if (feat) feat[fb + k] = f;
       e += wk * f;
     }
-    if (adjoint) {
-      for (let o = 0; o < nout; o++) {
-        const d = dC[o]!;
-        if (d === 0) continue;
-        for (let q = seg[o]!, end = seg[o + 1]!; q < end; q++) {
-          const c = ec[q]! * d, i1 = e1[q]!, i2 = e2[q]!;
-          GA[i1] += c * A[i2]!;
-          GA[i2] += c * A[i1]!;
-        }
-      }
-    }
+    if (adjoint) this.couplingsBackward();
     return e;
   }
 
@@ -574,13 +559,8 @@ export class AceDescriptor implements Descriptor {
    * nu = 3 terms are linear in C, sum w B = C . dC_3), so each term costs its adjoint update only.
    */
   private pooledAdjoint(weights: Float64Array, wb: number): number {
-    const A = this.A, GA = this.GA, C = this.pcVal, dC = this.pcAdj;
-    const e1 = this.pe1, e2 = this.pe2, ec = this.pec, seg = this.pseg, nout = seg.length - 1, nA = this.nA;
-    for (let o = 0, q = 0; o < nout; o++) {
-      let acc = 0;
-      for (const end = seg[o + 1]!; q < end; q++) acc += ec[q]! * A[e1[q]!]! * A[e2[q]!]!;
-      C[o] = acc;
-    }
+    const A = this.A, GA = this.GA, C = this.pcVal, dC = this.pcAdj, nout = this.pseg.length - 1, nA = this.nA;
+    this.couplingsForward();
     const t1 = this.pt1, t2 = this.pt2, t3 = this.pt3, t4 = this.pt4;
     for (let r = 0; r < t2.length; r += 4) {
       const wk = weights[wb + t2[r]!]!, a1 = t2[r + 1]!, a2 = t2[r + 2]!, cnt = t2[r + 3]!;
@@ -607,7 +587,24 @@ export class AceDescriptor implements Descriptor {
     }
     let e34 = 0;
     for (let o = 0; o < nout; o++) e34 += C[o]! * dC[o]!;
-    e += e3 + 0.5 * (e34 - e3);
+    e += 0.5 * (e3 + e34); // e3 + (e34 - e3) / 2
+    this.couplingsBackward();
+    return e;
+  }
+
+  /** C[o] = sum of c_e A[e1] A[e2] over the Gaunt entries e of output o (every pair coupling). */
+  private couplingsForward(): void {
+    const A = this.A, C = this.pcVal, e1 = this.pe1, e2 = this.pe2, ec = this.pec, seg = this.pseg, nout = seg.length - 1;
+    for (let o = 0, q = 0; o < nout; o++) {
+      let acc = 0;
+      for (const end = seg[o + 1]!; q < end; q++) acc += ec[q]! * A[e1[q]!]! * A[e2[q]!]!;
+      C[o] = acc;
+    }
+  }
+
+  /** GA += dC pushed back through the pair couplings (the adjoint of `couplingsForward`). */
+  private couplingsBackward(): void {
+    const A = this.A, GA = this.GA, dC = this.pcAdj, e1 = this.pe1, e2 = this.pe2, ec = this.pec, seg = this.pseg, nout = seg.length - 1;
     for (let o = 0; o < nout; o++) {
       const d = dC[o]!;
       if (d === 0) continue;
@@ -617,7 +614,6 @@ export class AceDescriptor implements Descriptor {
         GA[i2] += c * A[i1]!;
       }
     }
-    return e;
   }
 
   private ensureScratch(m: number): void {
