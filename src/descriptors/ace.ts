@@ -342,7 +342,7 @@ export class AceDescriptor implements Descriptor {
     this.maxBlockRows = maxRows;
     {
       const key = new Map<string, number>();
-      const pa: number[] = [], pb: number[] = [], pg: GauntTable[] = [], po: number[] = [];
+      const pa: number[] = [], pb: number[] = [], pg: GauntTable[] = [], po: number[] = [], pL: number[] = [];
       let off = 0;
       const pair = (ca: number, la: number, cb: number, lb: number, L: number): number => {
         const kk = `${ca},${la},${cb},${lb},${L}`;
@@ -354,21 +354,59 @@ export class AceDescriptor implements Descriptor {
           pb.push(cb * this.nLM + lb * lb);
           pg.push(gaunt(la, lb, L));
           po.push(off);
+          pL.push(L);
           off += 2 * L + 1;
         }
         return id;
       };
       const tpc = new Int32Array(2 * this.size);
       for (let k = 0; k < this.size; k++) {
+        if (tnu[k] !== 4) continue;
         const c = (t: number) => tc[4 * k + t]!, l = (t: number) => tl[4 * k + t]!;
-        if (tnu[k] === 3) {
-          tpc[2 * k] = pair(c(0), l(0), c(1), l(1), l(2));
-          tpc[2 * k + 1] = c(2) * this.nLM + l(2) * l(2);
-        } else if (tnu[k] === 4) {
-          const L = this.g4[tcp[k]!]!.L;
-          tpc[2 * k] = pair(c(0), l(0), c(1), l(1), L);
-          tpc[2 * k + 1] = pair(c(2), l(2), c(3), l(3), L);
+        const L = this.g4[tcp[k]!]!.L;
+        tpc[2 * k] = pair(c(0), l(0), c(1), l(1), L);
+        tpc[2 * k + 1] = pair(c(2), l(2), c(3), l(3), L);
+      }
+      // nu = 3: B = sum G A_a A_b A_c is symmetric in its three slots (the real Gaunt coefficient is),
+      // so any two slots can form the pair coupling and the third is dotted with it. Pick the pairs
+      // greedily: a coupling already built (for the nu = 4 terms or an earlier choice) costs nothing,
+      // otherwise the one covering the most remaining terms per Gaunt entry.
+      const CHOICES = [[0, 1, 2], [0, 2, 1], [1, 2, 0]] as const;
+      const gcost = new Map<string, number>();
+      const costOf = (la: number, lb: number, L: number): number => {
+        const kk = `${la},${lb},${L}`;
+        let v = gcost.get(kk);
+        if (v === undefined) gcost.set(kk, (v = gaunt(la, lb, L).c.length));
+        return v;
+      };
+      const keyOf = (k: number, ch: readonly [number, number, number]): string =>
+        `${tc[4 * k + ch[0]]},${tl[4 * k + ch[0]]},${tc[4 * k + ch[1]]},${tl[4 * k + ch[1]]},${tl[4 * k + ch[2]]}`;
+      const assign = (k: number, ch: readonly [number, number, number]): void => {
+        const c = (t: number) => tc[4 * k + ch[t]!]!, l = (t: number) => tl[4 * k + ch[t]!]!;
+        tpc[2 * k] = pair(c(0), l(0), c(1), l(1), l(2));
+        tpc[2 * k + 1] = c(2) * this.nLM + l(2) * l(2);
+      };
+      let pending: number[] = [];
+      for (let k = 0; k < this.size; k++) if (tnu[k] === 3) pending.push(k);
+      while (pending.length > 0) {
+        const left: number[] = [];
+        for (const k of pending) {
+          const ch = CHOICES.find((h) => key.has(keyOf(k, h)));
+          if (ch) assign(k, ch);
+          else left.push(k);
         }
+        if (left.length === 0) break;
+        const cover = new Map<string, number>();
+        for (const k of left) for (const h of new Set(CHOICES.map((hh) => keyOf(k, hh)))) cover.set(h, (cover.get(h) ?? 0) + 1);
+        let best = -1, bestK = -1, bestH: readonly [number, number, number] = CHOICES[0];
+        for (const k of left) {
+          for (const h of CHOICES) {
+            const score = cover.get(keyOf(k, h))! / costOf(tl[4 * k + h[0]]!, tl[4 * k + h[1]]!, tl[4 * k + h[2]]!);
+            if (score > best) { best = score; bestK = k; bestH = h; }
+          }
+        }
+        assign(bestK, bestH);
+        pending = left;
       }
       this.tpc = tpc;
       const rowsOf: number[][] = [[], [], [], []];
@@ -376,7 +414,7 @@ export class AceDescriptor implements Descriptor {
         const nu = tnu[k]!, c = (t: number) => tc[4 * k + t]!, l = (t: number) => tl[4 * k + t]!;
         if (nu === 1) rowsOf[0]!.push(k, c(0) * this.nLM, 0, 1);
         else if (nu === 2) rowsOf[1]!.push(k, c(0) * this.nLM + l(0) * l(0), c(1) * this.nLM + l(0) * l(0), 2 * l(0) + 1);
-        else if (nu === 3) rowsOf[2]!.push(k, po[tpc[2 * k]!]!, tpc[2 * k + 1]!, 2 * l(2) + 1);
+        else if (nu === 3) rowsOf[2]!.push(k, po[tpc[2 * k]!]!, tpc[2 * k + 1]!, 2 * pL[tpc[2 * k]!]! + 1);
         else rowsOf[3]!.push(k, po[tpc[2 * k]!]!, po[tpc[2 * k + 1]!]!, 2 * this.g4[tcp[k]!]!.L + 1);
       }
       [this.pt1, this.pt2, this.pt3, this.pt4] = rowsOf.map((r) => Int32Array.from(r)) as [Int32Array, Int32Array, Int32Array, Int32Array];
@@ -538,7 +576,7 @@ export class AceDescriptor implements Descriptor {
         for (let q = 0; q < cnt; q++) f += A[a1 + q]! * A[a2 + q]!;
         if (adjoint && wk !== 0) for (let q = 0; q < cnt; q++) { GA[a1 + q] += wk * A[a2 + q]!; GA[a2 + q] += wk * A[a1 + q]!; }
       } else if (nu === 3) {
-        const o = pcOff[tpc[2 * k]!]!, a3 = tpc[2 * k + 1]!, cnt = 2 * tl[4 * k + 2]! + 1;
+        const p = tpc[2 * k]!, o = pcOff[p]!, a3 = tpc[2 * k + 1]!, cnt = pcOff[p + 1]! - o;
         for (let q = 0; q < cnt; q++) f += C[o + q]! * A[a3 + q]!;
         if (adjoint && wk !== 0) for (let q = 0; q < cnt; q++) { dC[o + q] += wk * A[a3 + q]!; GA[a3 + q] += wk * C[o + q]!; }
       } else {
@@ -640,268 +678,260 @@ export class AceDescriptor implements Descriptor {
 
   /**
    * One pass over the atoms. feat: features (or null); der: per-pair derivatives (every entry
-   * written) or null; w + pg: contracted gradient (and energies) or null.
+   * written) or null; w + pg: contracted gradient (and energies) or null. The per-atom work is split
+   * into small methods (gather, terms, pair gradients / derivatives): one large function with all the
+   * branches was sometimes compiled by V8 without the type feedback of the branch in use and ran
+   * 1.5x slower, depending on the run.
    */
   private pass(s: Structure, nl: NeighborList, feat: Float64Array | null, der: Float64Array | null, w: DescriptorWeights | null, pg: Float64Array | null, energies: Float64Array | null): void {
-    const n = s.numbers.length, size = this.size;
-    const x = s.positions, off = nl.offsets, nb = nl.neighbors, sh = nl.shifts;
-    const rc2 = this.cutoff * this.cutoff;
-    const table = this.table, numbers = s.numbers;
-    const nR = this.nR, nLM = this.nLM, L = this.L;
-    const ns = this.species.length;
+    const n = s.numbers.length, size = this.size, off = nl.offsets;
     let maxRow = 0;
     for (let i = 0; i < n; i++) maxRow = Math.max(maxRow, off[i + 1]! - off[i]!);
     this.ensureScratch(maxRow);
-    const sp = this.sp, st = this.st, su = this.su, sr = this.sr, sR = this.sR, sdR = this.sdR, sY = this.sY, sdY = this.sdY;
-    const A = this.A, GA = this.GA, adj = this.adj, nlmOf = this.nlmOf;
-    const tnu = this.tnu, tc = this.tc, tl = this.tl, tcp = this.tcp, aoff = this.aoff;
-    const g3 = this.g3, g4 = this.g4;
-    const radial = this.radial, harm = this.sh;
-    const needDY = der !== null || pg !== null;
-    const nA = ns * nR * nLM;
-    const L2 = this.L2, nR2 = this.nR2, S2 = this.S2, T2 = this.T2;
     const weights = w ? w.weights : null, rows = w ? w.rows ?? null : null;
-
+    const nA = this.nA, GA = this.GA, needDY = der !== null || pg !== null;
     for (let i = 0; i < n; i++) {
-      const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
-      A.fill(0, 0, nA);
-      let m = 0;
-      for (let p = off[i]!; p < off[i + 1]!; p++) {
-        const j = nb[p]!;
-        const dx = x[3 * j]! + sh[3 * p]! - xi, dy = x[3 * j + 1]! + sh[3 * p + 1]! - yi, dz = x[3 * j + 2]! + sh[3 * p + 2]! - zi;
-        const r2 = dx * dx + dy * dy + dz * dz;
-        if (r2 >= rc2 || r2 === 0) {
-          if (pg) { pg[3 * p] = 0; pg[3 * p + 1] = 0; pg[3 * p + 2] = 0; }
-          if (der) der.fill(0, 3 * p * size, 3 * (p + 1) * size); // beyond the cutoff (skin): zero derivative
-          continue;
-        }
-        const r = Math.sqrt(r2);
-        const ux = dx / r, uy = dy / r, uz = dz / r;
-        const z = table[numbers[j]!]!;
-        sp[m] = p;
-        st[m] = z;
-        su[3 * m] = ux; su[3 * m + 1] = uy; su[3 * m + 2] = uz;
-        sr[m] = r;
-        const rb = m * nR, yb = m * nLM;
-        radial.evaluate(r, sR, sdR, rb);
-        harm.evaluate(ux, uy, uz, r, L, sY, yb, needDY ? sdY : null);
-        let ab = z * nR * nLM;
-        for (let nn = 0; nn < nR; nn++, ab += nLM) {
-          const Rv = sR[rb + nn]!, cnt = nlmOf[nn]!;
-          for (let lm = 0; lm < cnt; lm++) A[ab + lm] += Rv * sY[yb + lm]!;
-        }
-        m++;
+      const m = this.gather(s, nl, i, needDY, pg, der);
+      if (der) {
+        this.slotTerms(feat, i * size);
+        this.pairDerivatives(m, der);
+        continue;
       }
-
-      // features, slot adjoints (der) or the contracted adjoint GA (pg)
-      const fb = i * size;
-      if (der) adj.fill(0, 0, this.adjTotal);
       const wb = weights ? (rows ? rows[i]! : i) * size : 0;
       if (pg) GA.fill(0, 0, nA);
-      let e = 0;
-      if (!der) {
-        e = pg && weights && !feat ? this.pooledAdjoint(weights, wb) : this.pooledTerms(feat, fb, weights, wb, pg !== null);
-      } else for (let k = 0; k < size; k++) {
-        const nu = tnu[k]!;
-        const wk = weights ? weights[wb + k]! : 0;
-        let f: number;
-        if (nu === 1) {
-          const a = tc[4 * k]! * nLM;
-          f = A[a]!;
-          if (pg) GA[a] += wk;
-        } else if (nu === 2) {
-          const l = tl[4 * k]!, base = l * l, cnt = 2 * l + 1;
-          const a1 = tc[4 * k]! * nLM + base, a2 = tc[4 * k + 1]! * nLM + base;
-          f = 0;
-          for (let q = 0; q < cnt; q++) f += A[a1 + q]! * A[a2 + q]!;
-          if (pg && wk !== 0) for (let q = 0; q < cnt; q++) { GA[a1 + q] += wk * A[a2 + q]!; GA[a2 + q] += wk * A[a1 + q]!; }
-        } else if (nu === 3) {
-          const l1 = tl[4 * k]!, l2 = tl[4 * k + 1]!, l3 = tl[4 * k + 2]!;
-          const a1 = tc[4 * k]! * nLM + l1 * l1, a2 = tc[4 * k + 1]! * nLM + l2 * l2, a3 = tc[4 * k + 2]! * nLM + l3 * l3;
-          const g = g3[tcp[k]!]!, gm1 = g.m1, gm2 = g.m2, gm3 = g.m3, gc = g.c, ne = gc.length;
-          f = 0;
-          if (der) {
-            const o1 = aoff[4 * k]!, o2 = aoff[4 * k + 1]!, o3 = aoff[4 * k + 2]!;
-            for (let q = 0; q < ne; q++) {
-              const c = gc[q]!, i1 = gm1[q]!, i2 = gm2[q]!, i3 = gm3[q]!;
-              const v1 = A[a1 + i1]!, v2 = A[a2 + i2]!, v3 = A[a3 + i3]!;
-              f += c * v1 * v2 * v3;
-              adj[o1 + i1] += c * v2 * v3;
-              adj[o2 + i2] += c * v1 * v3;
-              adj[o3 + i3] += c * v1 * v2;
-            }
-          } else if (pg && wk !== 0) {
-            for (let q = 0; q < ne; q++) {
-              const c = gc[q]!, i1 = gm1[q]!, i2 = gm2[q]!, i3 = gm3[q]!;
-              const v1 = A[a1 + i1]!, v2 = A[a2 + i2]!, v3 = A[a3 + i3]!;
-              f += c * v1 * v2 * v3;
-              const cw = c * wk;
-              GA[a1 + i1] += cw * v2 * v3;
-              GA[a2 + i2] += cw * v1 * v3;
-              GA[a3 + i3] += cw * v1 * v2;
-            }
-          } else {
-            for (let q = 0; q < ne; q++) f += gc[q]! * A[a1 + gm1[q]!]! * A[a2 + gm2[q]!]! * A[a3 + gm3[q]!]!;
-          }
-        } else {
-          const l1 = tl[4 * k]!, l2 = tl[4 * k + 1]!, l3 = tl[4 * k + 2]!, l4 = tl[4 * k + 3]!;
-          const a1 = tc[4 * k]! * nLM + l1 * l1, a2 = tc[4 * k + 1]! * nLM + l2 * l2, a3 = tc[4 * k + 2]! * nLM + l3 * l3, a4 = tc[4 * k + 3]! * nLM + l4 * l4;
-          const g = g4[tcp[k]!]!, nM = 2 * g.L + 1, U = this.sU, V = this.sV;
-          const p1 = g.g12.m1, p2 = g.g12.m2, pM = g.g12.m3, pc = g.g12.c, ne12 = pc.length;
-          const q3 = g.g34.m1, q4 = g.g34.m2, qM = g.g34.m3, qc = g.g34.c, ne34 = qc.length;
-          // U_M = sum G(l1 m1, l2 m2, L M) A1 A2, V_M = sum G(l3 m3, l4 m4, L M) A3 A4, B = U . V
-          U.fill(0, 0, nM);
-          V.fill(0, 0, nM);
-          for (let q = 0; q < ne12; q++) U[pM[q]!] += pc[q]! * A[a1 + p1[q]!]! * A[a2 + p2[q]!]!;
-          for (let q = 0; q < ne34; q++) V[qM[q]!] += qc[q]! * A[a3 + q3[q]!]! * A[a4 + q4[q]!]!;
-          f = 0;
-          for (let M = 0; M < nM; M++) f += U[M]! * V[M]!;
-          // adjoints: dB/dU = V, dB/dV = U (scaled by w_k on the contracted path)
-          let tgt: Float64Array | null = null, o1 = 0, o2 = 0, o3 = 0, o4 = 0, sc = 1;
-          if (der) {
-            tgt = adj;
-            o1 = aoff[4 * k]!; o2 = aoff[4 * k + 1]!; o3 = aoff[4 * k + 2]!; o4 = aoff[4 * k + 3]!;
-          } else if (pg && wk !== 0) {
-            tgt = GA;
-            o1 = a1; o2 = a2; o3 = a3; o4 = a4;
-            sc = wk;
-          }
-          if (tgt) {
-            for (let q = 0; q < ne12; q++) {
-              const c = sc * pc[q]! * V[pM[q]!]!, i1 = p1[q]!, i2 = p2[q]!;
-              tgt[o1 + i1] += c * A[a2 + i2]!;
-              tgt[o2 + i2] += c * A[a1 + i1]!;
-            }
-            for (let q = 0; q < ne34; q++) {
-              const c = sc * qc[q]! * U[qM[q]!]!, i3 = q3[q]!, i4 = q4[q]!;
-              tgt[o3 + i3] += c * A[a4 + i4]!;
-              tgt[o4 + i4] += c * A[a3 + i3]!;
-            }
-          }
-        }
-        if (feat) feat[fb + k] = f;
-        e += wk * f;
-      }
+      const e = pg && weights && !feat ? this.pooledAdjoint(weights, wb) : this.pooledTerms(feat, i * size, weights, wb, pg !== null);
       if (energies) energies[i] = e;
+      if (pg) this.pairGradients(m, pg);
+    }
+  }
 
-      if (pg) {
-        // g_ij = sum_{n,lm} GA[z_j,n,lm] (R'_n Y_lm u + R_n dY_lm): first contract over n,
-        // GR[lm] = sum_n R_n GA[n,lm], GdR[lm] = sum_n R'_n GA[n,lm], then over lm
-        const GR = this.sGR, GdR = this.sGdR;
-        for (let q = 0; q < m; q++) {
-          const rb = q * nR, yb = q * nLM;
-          GR.fill(0);
-          GdR.fill(0);
-          let gb = st[q]! * nR * nLM;
-          for (let nn = 0; nn < nR; nn++, gb += nLM) {
-            const cnt = nlmOf[nn]!, Rv = sR[rb + nn]!, dRv = sdR[rb + nn]!;
-            for (let lm = 0; lm < cnt; lm++) {
-              const g = GA[gb + lm]!;
-              GR[lm] += Rv * g;
-              GdR[lm] += dRv * g;
-            }
-          }
-          let sa = 0, bx = 0, by = 0, bz = 0;
-          for (let lm = 0; lm < nLM; lm++) {
-            sa += GdR[lm]! * sY[yb + lm]!;
-            const g = GR[lm]!, d = 3 * (yb + lm);
-            bx += g * sdY[d]!; by += g * sdY[d + 1]!; bz += g * sdY[d + 2]!;
-          }
-          const pp = 3 * sp[q]!;
-          pg[pp] = sa * su[3 * q]! + bx;
-          pg[pp + 1] = sa * su[3 * q + 1]! + by;
-          pg[pp + 2] = sa * su[3 * q + 2]! + bz;
+  /**
+   * A of atom i and the short list of its neighbours inside the cutoff (R_n, Y_lm and, with needDY,
+   * the harmonic gradients into the scratch); pairs beyond the cutoff get zero pg / der entries.
+   * Returns the short-list length.
+   */
+  private gather(s: Structure, nl: NeighborList, i: number, needDY: boolean, pg: Float64Array | null, der: Float64Array | null): number {
+    const x = s.positions, off = nl.offsets, nb = nl.neighbors, sh = nl.shifts, numbers = s.numbers, table = this.table;
+    const rc2 = this.cutoff * this.cutoff, size = this.size;
+    const nR = this.nR, nLM = this.nLM, L = this.L, nlmOf = this.nlmOf, A = this.A;
+    const sp = this.sp, st = this.st, su = this.su, sr = this.sr, sR = this.sR, sdR = this.sdR, sY = this.sY, sdY = this.sdY;
+    const radial = this.radial, harm = this.sh;
+    const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
+    A.fill(0, 0, this.nA);
+    let m = 0;
+    for (let p = off[i]!; p < off[i + 1]!; p++) {
+      const j = nb[p]!;
+      const dx = x[3 * j]! + sh[3 * p]! - xi, dy = x[3 * j + 1]! + sh[3 * p + 1]! - yi, dz = x[3 * j + 2]! + sh[3 * p + 2]! - zi;
+      const r2 = dx * dx + dy * dy + dz * dz;
+      if (r2 >= rc2 || r2 === 0) {
+        if (pg) { pg[3 * p] = 0; pg[3 * p + 1] = 0; pg[3 * p + 2] = 0; }
+        if (der) der.fill(0, 3 * p * size, 3 * (p + 1) * size); // beyond the cutoff (skin): zero derivative
+        continue;
+      }
+      const r = Math.sqrt(r2);
+      const ux = dx / r, uy = dy / r, uz = dz / r;
+      const z = table[numbers[j]!]!;
+      sp[m] = p;
+      st[m] = z;
+      su[3 * m] = ux; su[3 * m + 1] = uy; su[3 * m + 2] = uz;
+      sr[m] = r;
+      const rb = m * nR, yb = m * nLM;
+      radial.evaluate(r, sR, sdR, rb);
+      harm.evaluate(ux, uy, uz, r, L, sY, yb, needDY ? sdY : null);
+      let ab = z * nR * nLM;
+      for (let nn = 0; nn < nR; nn++, ab += nLM) {
+        const Rv = sR[rb + nn]!, cnt = nlmOf[nn]!;
+        for (let lm = 0; lm < cnt; lm++) A[ab + lm] += Rv * sY[yb + lm]!;
+      }
+      m++;
+    }
+    return m;
+  }
+
+  /**
+   * g_ij = sum_{n,lm} GA[z_j,n,lm] (R'_n Y_lm u + R_n dY_lm) for the m short-list neighbours: first
+   * contracted over n, GR[lm] = sum_n R_n GA[n,lm], GdR[lm] = sum_n R'_n GA[n,lm], then over lm.
+   */
+  private pairGradients(m: number, pg: Float64Array): void {
+    const nR = this.nR, nLM = this.nLM, nlmOf = this.nlmOf, GA = this.GA, GR = this.sGR, GdR = this.sGdR;
+    const sp = this.sp, st = this.st, su = this.su, sR = this.sR, sdR = this.sdR, sY = this.sY, sdY = this.sdY;
+    for (let q = 0; q < m; q++) {
+      const rb = q * nR, yb = q * nLM;
+      GR.fill(0);
+      GdR.fill(0);
+      let gb = st[q]! * nR * nLM;
+      for (let nn = 0; nn < nR; nn++, gb += nLM) {
+        const cnt = nlmOf[nn]!, Rv = sR[rb + nn]!, dRv = sdR[rb + nn]!;
+        for (let lm = 0; lm < cnt; lm++) {
+          const g = GA[gb + lm]!;
+          GR[lm] += Rv * g;
+          GdR[lm] += dRv * g;
         }
       }
+      let sa = 0, bx = 0, by = 0, bz = 0;
+      for (let lm = 0; lm < nLM; lm++) {
+        sa += GdR[lm]! * sY[yb + lm]!;
+        const g = GR[lm]!, d = 3 * (yb + lm);
+        bx += g * sdY[d]!; by += g * sdY[d + 1]!; bz += g * sdY[d + 2]!;
+      }
+      const pp = 3 * sp[q]!;
+      pg[pp] = sa * su[3 * q]! + bx;
+      pg[pp + 1] = sa * su[3 * q + 1]! + by;
+      pg[pp + 2] = sa * su[3 * q + 2]! + bz;
+    }
+  }
 
-      if (!der) continue;
-      const nl2 = L2 + 1;
-      for (let q = 0; q < m; q++) {
-        const rb = q * nR, yb = q * nLM, zq = st[q]!;
-        const ux = su[3 * q]!, uy = su[3 * q + 1]!, uz = su[3 * q + 2]!;
-        // S[c, l] = A[c, l .] . Y_l(u_q), T[c, l] = A[c, l .] . dY_l(u_q), for the power-spectrum channels
-        if (nR2 > 0) {
-          for (let z = 0; z < ns; z++) {
-            for (let nn = 0; nn < nR2; nn++) {
-              const c = z * nR + nn, ab = c * nLM;
-              for (let l = 0; l <= L2; l++) {
-                let sy = 0, gx = 0, gy = 0, gz = 0;
-                for (let lm = l * l; lm < (l + 1) * (l + 1); lm++) {
-                  const a = A[ab + lm]!;
-                  sy += a * sY[yb + lm]!;
-                  const d = 3 * (yb + lm);
-                  gx += a * sdY[d]!; gy += a * sdY[d + 1]!; gz += a * sdY[d + 2]!;
-                }
-                const si = c * nl2 + l;
-                S2[si] = sy;
-                T2[3 * si] = gx; T2[3 * si + 1] = gy; T2[3 * si + 2] = gz;
-              }
-            }
-          }
+  /** Features (into feat[fb..]) and the slot adjoints P_t = dB_k/dA[t] of every term (per-feature derivative path). */
+  private slotTerms(feat: Float64Array | null, fb: number): void {
+    const A = this.A, adj = this.adj, size = this.size, nLM = this.nLM;
+    const tnu = this.tnu, tc = this.tc, tl = this.tl, tcp = this.tcp, aoff = this.aoff, g3 = this.g3, g4 = this.g4;
+    adj.fill(0, 0, this.adjTotal);
+    for (let k = 0; k < size; k++) {
+      const nu = tnu[k]!;
+      let f: number;
+      if (nu === 1) {
+        f = A[tc[4 * k]! * nLM]!;
+      } else if (nu === 2) {
+        const l = tl[4 * k]!, base = l * l, cnt = 2 * l + 1;
+        const a1 = tc[4 * k]! * nLM + base, a2 = tc[4 * k + 1]! * nLM + base;
+        f = 0;
+        for (let q = 0; q < cnt; q++) f += A[a1 + q]! * A[a2 + q]!;
+      } else if (nu === 3) {
+        const l1 = tl[4 * k]!, l2 = tl[4 * k + 1]!, l3 = tl[4 * k + 2]!;
+        const a1 = tc[4 * k]! * nLM + l1 * l1, a2 = tc[4 * k + 1]! * nLM + l2 * l2, a3 = tc[4 * k + 2]! * nLM + l3 * l3;
+        const g = g3[tcp[k]!]!, gm1 = g.m1, gm2 = g.m2, gm3 = g.m3, gc = g.c, ne = gc.length;
+        const o1 = aoff[4 * k]!, o2 = aoff[4 * k + 1]!, o3 = aoff[4 * k + 2]!;
+        f = 0;
+        for (let q = 0; q < ne; q++) {
+          const c = gc[q]!, i1 = gm1[q]!, i2 = gm2[q]!, i3 = gm3[q]!;
+          const v1 = A[a1 + i1]!, v2 = A[a2 + i2]!, v3 = A[a3 + i3]!;
+          f += c * v1 * v2 * v3;
+          adj[o1 + i1] += c * v2 * v3;
+          adj[o2 + i2] += c * v1 * v3;
+          adj[o3 + i3] += c * v1 * v2;
         }
-        const d0 = sp[q]! * 3 * size, d1 = d0 + size, d2 = d1 + size;
-        for (let k = 0; k < size; k++) {
-          const nu = tnu[k]!;
-          let ax = 0, ay = 0, az = 0;
-          if (nu === 1) {
-            const c = tc[4 * k]!;
-            const v = ((c / nR) | 0) === zq ? sdR[rb + (c % nR)]! * Y00 : 0;
-            ax = v * ux; ay = v * uy; az = v * uz;
-          } else if (nu === 2) {
-            const c1 = tc[4 * k]!, c2 = tc[4 * k + 1]!, l = tl[4 * k]!;
-            let s = 0;
-            if (((c1 / nR) | 0) === zq) {
-              const n1 = c1 % nR, si = c2 * nl2 + l, Rv = sR[rb + n1]!;
-              s += sdR[rb + n1]! * S2[si]!;
-              ax += Rv * T2[3 * si]!; ay += Rv * T2[3 * si + 1]!; az += Rv * T2[3 * si + 2]!;
-            }
-            if (((c2 / nR) | 0) === zq) {
-              const n2 = c2 % nR, si = c1 * nl2 + l, Rv = sR[rb + n2]!;
-              s += sdR[rb + n2]! * S2[si]!;
-              ax += Rv * T2[3 * si]!; ay += Rv * T2[3 * si + 1]!; az += Rv * T2[3 * si + 2]!;
-            }
-            ax += s * ux; ay += s * uy; az += s * uz;
-          }
-          der[d0 + k] = ax;
-          der[d1 + k] = ay;
-          der[d2 + k] = az;
+      } else {
+        const l1 = tl[4 * k]!, l2 = tl[4 * k + 1]!, l3 = tl[4 * k + 2]!, l4 = tl[4 * k + 3]!;
+        const a1 = tc[4 * k]! * nLM + l1 * l1, a2 = tc[4 * k + 1]! * nLM + l2 * l2, a3 = tc[4 * k + 2]! * nLM + l3 * l3, a4 = tc[4 * k + 3]! * nLM + l4 * l4;
+        const g = g4[tcp[k]!]!, nM = 2 * g.L + 1, U = this.sU, V = this.sV;
+        const p1 = g.g12.m1, p2 = g.g12.m2, pM = g.g12.m3, pc = g.g12.c, ne12 = pc.length;
+        const q3 = g.g34.m1, q4 = g.g34.m2, qM = g.g34.m3, qc = g.g34.c, ne34 = qc.length;
+        // U_M = sum G(l1 m1, l2 m2, L M) A1 A2, V_M = sum G(l3 m3, l4 m4, L M) A3 A4, B = U . V
+        U.fill(0, 0, nM);
+        V.fill(0, 0, nM);
+        for (let q = 0; q < ne12; q++) U[pM[q]!] += pc[q]! * A[a1 + p1[q]!]! * A[a2 + p2[q]!]!;
+        for (let q = 0; q < ne34; q++) V[qM[q]!] += qc[q]! * A[a3 + q3[q]!]! * A[a4 + q4[q]!]!;
+        f = 0;
+        for (let M = 0; M < nM; M++) f += U[M]! * V[M]!;
+        // adjoints: dB/dU = V, dB/dV = U
+        const o1 = aoff[4 * k]!, o2 = aoff[4 * k + 1]!, o3 = aoff[4 * k + 2]!, o4 = aoff[4 * k + 3]!;
+        for (let q = 0; q < ne12; q++) {
+          const c = pc[q]! * V[pM[q]!]!, i1 = p1[q]!, i2 = p2[q]!;
+          adj[o1 + i1] += c * A[a2 + i2]!;
+          adj[o2 + i2] += c * A[a1 + i1]!;
+        }
+        for (let q = 0; q < ne34; q++) {
+          const c = qc[q]! * U[qM[q]!]!, i3 = q3[q]!, i4 = q4[q]!;
+          adj[o3 + i3] += c * A[a4 + i4]!;
+          adj[o4 + i4] += c * A[a3 + i3]!;
         }
       }
-      // nu >= 3, per slot type b = (z, n, l): Out (3m_z x rows) = dphi (3m_z x (2l+1)) times the slot
-      // adjoints^T, where dphi[(q, a), m] = d(R_n Y_lm)/dd_q,a = R'_n Y_lm u_a + R_n dY_lm,a for the
-      // neighbours q of element z; then dB_k/dd_q,a += Out[(q, a), r] for the term k of each row r
-      const YT = this.sYT, Out = this.sOut, rowK = this.rowK, qz = this.sQ, Lp = L + 1;
-      for (let z = 0; z < ns; z++) {
-        let mz = 0;
-        for (let q = 0; q < m; q++) if (st[q] === z) qz[mz++] = q;
-        if (mz === 0) continue;
-        for (let nn = 0; nn < nR; nn++) {
-          for (let l = 0; l <= L; l++) {
-            const b = (z * nR + nn) * Lp + l;
-            const r0 = this.blockRow0[b]!, cnt = this.blockRow0[b + 1]! - r0;
-            if (cnt === 0) continue;
-            const w2 = 2 * l + 1, y0 = l * l;
-            for (let e = 0; e < mz; e++) {
-              const q = qz[e]!, yb = q * nLM + y0, o = 3 * e * w2;
-              const dRv = sdR[q * nR + nn]!, Rv = sR[q * nR + nn]!;
-              const ux = su[3 * q]! * dRv, uy = su[3 * q + 1]! * dRv, uz = su[3 * q + 2]! * dRv;
-              for (let mm = 0; mm < w2; mm++) {
-                const Y = sY[yb + mm]!, d = 3 * (yb + mm);
-                YT[o + mm] = ux * Y + Rv * sdY[d]!;
-                YT[o + w2 + mm] = uy * Y + Rv * sdY[d + 1]!;
-                YT[o + 2 * w2 + mm] = uz * Y + Rv * sdY[d + 2]!;
+      if (feat) feat[fb + k] = f;
+    }
+  }
+
+  /** Per-feature pair derivatives dB_k/dd_q of the m short-list neighbours (after `slotTerms`). */
+  private pairDerivatives(m: number, der: Float64Array): void {
+    const size = this.size, nR = this.nR, nLM = this.nLM, L = this.L, ns = this.species.length;
+    const A = this.A, tnu = this.tnu, tc = this.tc, tl = this.tl;
+    const sp = this.sp, st = this.st, su = this.su, sR = this.sR, sdR = this.sdR, sY = this.sY, sdY = this.sdY;
+    const L2 = this.L2, nR2 = this.nR2, S2 = this.S2, T2 = this.T2;
+    const nl2 = L2 + 1;
+    for (let q = 0; q < m; q++) {
+      const rb = q * nR, yb = q * nLM, zq = st[q]!;
+      const ux = su[3 * q]!, uy = su[3 * q + 1]!, uz = su[3 * q + 2]!;
+      // S[c, l] = A[c, l .] . Y_l(u_q), T[c, l] = A[c, l .] . dY_l(u_q), for the power-spectrum channels
+      if (nR2 > 0) {
+        for (let z = 0; z < ns; z++) {
+          for (let nn = 0; nn < nR2; nn++) {
+            const c = z * nR + nn, ab = c * nLM;
+            for (let l = 0; l <= L2; l++) {
+              let sy = 0, gx = 0, gy = 0, gz = 0;
+              for (let lm = l * l; lm < (l + 1) * (l + 1); lm++) {
+                const a = A[ab + lm]!;
+                sy += a * sY[yb + lm]!;
+                const d = 3 * (yb + lm);
+                gx += a * sdY[d]!; gy += a * sdY[d + 1]!; gz += a * sdY[d + 2]!;
               }
+              const si = c * nl2 + l;
+              S2[si] = sy;
+              T2[3 * si] = gx; T2[3 * si + 1] = gy; T2[3 * si + 2] = gz;
             }
-            gemm(false, true, 3 * mz, cnt, w2, 1, YT, w2, this.adjBlock(b), w2, 0, Out, cnt);
-            for (let e = 0; e < mz; e++) {
-              const d0 = sp[qz[e]!]! * 3 * size, d1 = d0 + size, d2 = d1 + size;
-              const o0 = 3 * e * cnt, o1 = o0 + cnt, o2 = o1 + cnt;
-              for (let r = 0; r < cnt; r++) {
-                const k = rowK[r0 + r]!;
-                der[d0 + k] += Out[o0 + r]!;
-                der[d1 + k] += Out[o1 + r]!;
-                der[d2 + k] += Out[o2 + r]!;
-              }
+          }
+        }
+      }
+      const d0 = sp[q]! * 3 * size, d1 = d0 + size, d2 = d1 + size;
+      for (let k = 0; k < size; k++) {
+        const nu = tnu[k]!;
+        let ax = 0, ay = 0, az = 0;
+        if (nu === 1) {
+          const c = tc[4 * k]!;
+          const v = ((c / nR) | 0) === zq ? sdR[rb + (c % nR)]! * Y00 : 0;
+          ax = v * ux; ay = v * uy; az = v * uz;
+        } else if (nu === 2) {
+          const c1 = tc[4 * k]!, c2 = tc[4 * k + 1]!, l = tl[4 * k]!;
+          let s = 0;
+          if (((c1 / nR) | 0) === zq) {
+            const n1 = c1 % nR, si = c2 * nl2 + l, Rv = sR[rb + n1]!;
+            s += sdR[rb + n1]! * S2[si]!;
+            ax += Rv * T2[3 * si]!; ay += Rv * T2[3 * si + 1]!; az += Rv * T2[3 * si + 2]!;
+          }
+          if (((c2 / nR) | 0) === zq) {
+            const n2 = c2 % nR, si = c1 * nl2 + l, Rv = sR[rb + n2]!;
+            s += sdR[rb + n2]! * S2[si]!;
+            ax += Rv * T2[3 * si]!; ay += Rv * T2[3 * si + 1]!; az += Rv * T2[3 * si + 2]!;
+          }
+          ax += s * ux; ay += s * uy; az += s * uz;
+        }
+        der[d0 + k] = ax;
+        der[d1 + k] = ay;
+        der[d2 + k] = az;
+      }
+    }
+    // nu >= 3, per slot type b = (z, n, l): Out (3m_z x rows) = dphi (3m_z x (2l+1)) times the slot
+    // adjoints^T, where dphi[(q, a), m] = d(R_n Y_lm)/dd_q,a = R'_n Y_lm u_a + R_n dY_lm,a for the
+    // neighbours q of element z; then dB_k/dd_q,a += Out[(q, a), r] for the term k of each row r
+    const YT = this.sYT, Out = this.sOut, rowK = this.rowK, qz = this.sQ, Lp = L + 1;
+    for (let z = 0; z < ns; z++) {
+      let mz = 0;
+      for (let q = 0; q < m; q++) if (st[q] === z) qz[mz++] = q;
+      if (mz === 0) continue;
+      for (let nn = 0; nn < nR; nn++) {
+        for (let l = 0; l <= L; l++) {
+          const b = (z * nR + nn) * Lp + l;
+          const r0 = this.blockRow0[b]!, cnt = this.blockRow0[b + 1]! - r0;
+          if (cnt === 0) continue;
+          const w2 = 2 * l + 1, y0 = l * l;
+          for (let e = 0; e < mz; e++) {
+            const q = qz[e]!, yb = q * nLM + y0, o = 3 * e * w2;
+            const dRv = sdR[q * nR + nn]!, Rv = sR[q * nR + nn]!;
+            const ux = su[3 * q]! * dRv, uy = su[3 * q + 1]! * dRv, uz = su[3 * q + 2]! * dRv;
+            for (let mm = 0; mm < w2; mm++) {
+              const Y = sY[yb + mm]!, d = 3 * (yb + mm);
+              YT[o + mm] = ux * Y + Rv * sdY[d]!;
+              YT[o + w2 + mm] = uy * Y + Rv * sdY[d + 1]!;
+              YT[o + 2 * w2 + mm] = uz * Y + Rv * sdY[d + 2]!;
+            }
+          }
+          gemm(false, true, 3 * mz, cnt, w2, 1, YT, w2, this.adjBlock(b), w2, 0, Out, cnt);
+          for (let e = 0; e < mz; e++) {
+            const d0 = sp[qz[e]!]! * 3 * size, d1 = d0 + size, d2 = d1 + size;
+            const o0 = 3 * e * cnt, o1 = o0 + cnt, o2 = o1 + cnt;
+            for (let r = 0; r < cnt; r++) {
+              const k = rowK[r0 + r]!;
+              der[d0 + k] += Out[o0 + r]!;
+              der[d1 + k] += Out[o1 + r]!;
+              der[d2 + k] += Out[o2 + r]!;
             }
           }
         }
