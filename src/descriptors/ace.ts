@@ -53,7 +53,7 @@
 import { ParameterError } from '../core/errors.js';
 import { gemm } from '../core/linalg.js';
 import { symbolOf } from '../core/elements.js';
-import type { NeighborList } from '../neighbors/neighbor-list.js';
+import { ownsPair, type NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
 import { COSINE_CUTOFF, parseCutoffFunction, type CutoffFunction } from './cutoff.js';
 import { checkGradientArgs, type Descriptor, type DescriptorDerivatives, type DescriptorGradientOutput, type DescriptorWeights } from './descriptor.js';
@@ -180,6 +180,16 @@ export class AceDescriptor implements Descriptor {
   private sY = new Float64Array(0);
   private sdY = new Float64Array(0);
   private readonly A: Float64Array;
+  /** (-1)^l per harmonic index lm (the parity of Y_lm). */
+  private readonly parity: Float64Array;
+  /** A and GA of every atom (the unordered-pair gradient path), grown on demand. */
+  private allA = new Float64Array(0);
+  private allGA = new Float64Array(0);
+  /** R_n, R'_n, Y_lm, dY_lm of one pair. */
+  private readonly sR1: Float64Array;
+  private readonly sdR1: Float64Array;
+  private readonly sY1: Float64Array;
+  private readonly sdY1: Float64Array;
   private readonly GA: Float64Array;
   private readonly adj: Float64Array;
   private readonly S2: Float64Array;
@@ -453,6 +463,12 @@ export class AceDescriptor implements Descriptor {
       this.pcVal = new Float64Array(Math.max(1, off));
       this.pcAdj = new Float64Array(Math.max(1, off));
     }
+    this.parity = new Float64Array(this.nLM);
+    for (let l = 0; l <= this.L; l++) this.parity.fill(l % 2 === 0 ? 1 : -1, l * l, (l + 1) * (l + 1));
+    this.sR1 = new Float64Array(this.nR);
+    this.sdR1 = new Float64Array(this.nR);
+    this.sY1 = new Float64Array(this.nLM);
+    this.sdY1 = new Float64Array(3 * this.nLM);
     this.sGR = new Float64Array(this.nLM);
     this.sGdR = new Float64Array(this.nLM);
     this.sU = new Float64Array(4 * this.L + 1);
@@ -546,7 +562,7 @@ export class AceDescriptor implements Descriptor {
     const n = s.numbers.length;
     checkInput(WHO, this.table, this.species, s, nl, this.cutoff);
     checkGradientArgs(WHO, n, nl.offsets[n]!, this.size, w, out);
-    this.pass(s, nl, out.features ?? null, null, w, out.pairGradients, out.energies ?? null);
+    this.gradientPass(s, nl, out.features ?? null, w, out.pairGradients, out.energies ?? null);
   }
 
   /**
@@ -702,6 +718,94 @@ export class AceDescriptor implements Descriptor {
       const e = pg && weights && !feat ? this.pooledAdjoint(weights, wb) : this.pooledTerms(feat, i * size, weights, wb, pg !== null);
       if (energies) energies[i] = e;
       if (pg) this.pairGradients(m, pg);
+    }
+  }
+
+  /**
+   * The contracted gradient over unordered pairs. The list is full (every pair listed as i->j and
+   * j->i), and for the pair's owner direction p (i < j, or i = j with a positive image) R_n(r) and
+   * Y_lm(u) are evaluated once: Y_lm(-u) = (-1)^l Y_lm(u), so the pair adds R Y to A_i[z_j] and
+   * (-1)^l R Y to A_j[z_i]. After the per-atom adjoints GA_i, the pair's gradient is contracted once
+   * with GA_i[z_j] + (-1)^l GA_j[z_i] and stored at p; the reverse direction gets 0 (the pair's total
+   * derivative is all on p, which gives the same forces and virial).
+   */
+  private gradientPass(s: Structure, nl: NeighborList, feat: Float64Array | null, w: DescriptorWeights, pg: Float64Array, energies: Float64Array | null): void {
+    const n = s.numbers.length, size = this.size, nA = this.nA, nR = this.nR, nLM = this.nLM, L = this.L;
+    const x = s.positions, off = nl.offsets, nb = nl.neighbors, sh = nl.shifts, img = nl.images, numbers = s.numbers, table = this.table;
+    const rc2 = this.cutoff * this.cutoff, nlmOf = this.nlmOf, par = this.parity;
+    if (this.allA.length < n * nA) {
+      this.allA = new Float64Array(n * nA);
+      this.allGA = new Float64Array(n * nA);
+    }
+    const allA = this.allA, allGA = this.allGA, A = this.A, GA = this.GA;
+    const sR = this.sR1, sdR = this.sdR1, sY = this.sY1, sdY = this.sdY1, GR = this.sGR, GdR = this.sGdR;
+    const radial = this.radial, harm = this.sh;
+    allA.fill(0, 0, n * nA);
+    for (let i = 0; i < n; i++) {
+      const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!, zI = table[numbers[i]!]!;
+      for (let p = off[i]!; p < off[i + 1]!; p++) {
+        const j = nb[p]!;
+        if (!ownsPair(i, j, img, p)) continue;
+        const dx = x[3 * j]! + sh[3 * p]! - xi, dy = x[3 * j + 1]! + sh[3 * p + 1]! - yi, dz = x[3 * j + 2]! + sh[3 * p + 2]! - zi;
+        const r2 = dx * dx + dy * dy + dz * dz;
+        if (r2 >= rc2 || r2 === 0) continue;
+        const r = Math.sqrt(r2);
+        radial.evaluate(r, sR, sdR, 0);
+        harm.evaluate(dx / r, dy / r, dz / r, r, L, sY, 0, null);
+        let ai = i * nA + table[numbers[j]!]! * nR * nLM, aj = j * nA + zI * nR * nLM;
+        for (let nn = 0; nn < nR; nn++, ai += nLM, aj += nLM) {
+          const Rv = sR[nn]!, cnt = nlmOf[nn]!;
+          for (let lm = 0; lm < cnt; lm++) {
+            const v = Rv * sY[lm]!;
+            allA[ai + lm] += v;
+            allA[aj + lm] += par[lm]! * v;
+          }
+        }
+      }
+    }
+    const weights = w.weights, rows = w.rows ?? null;
+    for (let i = 0; i < n; i++) {
+      const b = i * nA;
+      for (let a = 0; a < nA; a++) A[a] = allA[b + a]!;
+      const wb = (rows ? rows[i]! : i) * size;
+      GA.fill(0, 0, nA);
+      const e = feat ? this.pooledTerms(feat, i * size, weights, wb, true) : this.pooledAdjoint(weights, wb);
+      if (energies) energies[i] = e;
+      for (let a = 0; a < nA; a++) allGA[b + a] = GA[a]!;
+    }
+    for (let i = 0; i < n; i++) {
+      const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!, zI = table[numbers[i]!]!;
+      for (let p = off[i]!; p < off[i + 1]!; p++) {
+        const j = nb[p]!, pp = 3 * p;
+        pg[pp] = 0; pg[pp + 1] = 0; pg[pp + 2] = 0;
+        if (!ownsPair(i, j, img, p)) continue;
+        const dx = x[3 * j]! + sh[pp]! - xi, dy = x[3 * j + 1]! + sh[pp + 1]! - yi, dz = x[3 * j + 2]! + sh[pp + 2]! - zi;
+        const r2 = dx * dx + dy * dy + dz * dz;
+        if (r2 >= rc2 || r2 === 0) continue;
+        const r = Math.sqrt(r2), ux = dx / r, uy = dy / r, uz = dz / r;
+        radial.evaluate(r, sR, sdR, 0);
+        harm.evaluate(ux, uy, uz, r, L, sY, 0, sdY);
+        GR.fill(0);
+        GdR.fill(0);
+        let gi = i * nA + table[numbers[j]!]! * nR * nLM, gj = j * nA + zI * nR * nLM;
+        for (let nn = 0; nn < nR; nn++, gi += nLM, gj += nLM) {
+          const cnt = nlmOf[nn]!, Rv = sR[nn]!, dRv = sdR[nn]!;
+          for (let lm = 0; lm < cnt; lm++) {
+            const g = allGA[gi + lm]! + par[lm]! * allGA[gj + lm]!;
+            GR[lm] += Rv * g;
+            GdR[lm] += dRv * g;
+          }
+        }
+        let sa = 0, bx = 0, by = 0, bz = 0;
+        for (let lm = 0; lm < nLM; lm++) {
+          sa += GdR[lm]! * sY[lm]!;
+          const g = GR[lm]!, d = 3 * lm;
+          bx += g * sdY[d]!; by += g * sdY[d + 1]!; bz += g * sdY[d + 2]!;
+        }
+        pg[pp] = sa * ux + bx;
+        pg[pp + 1] = sa * uy + by;
+        pg[pp + 2] = sa * uz + bz;
+      }
     }
   }
 
@@ -939,3 +1043,4 @@ export class AceDescriptor implements Descriptor {
     }
   }
 }
+

@@ -15,7 +15,7 @@
  * ones with a list carrying `skin`, so a skin is exercised too.
  */
 import { buildNeighborList } from '../neighbors/build.js';
-import { pairCount, type NeighborList } from '../neighbors/neighbor-list.js';
+import { pairCount, reversePairs, type NeighborList } from '../neighbors/neighbor-list.js';
 import { randomStructure } from '../structure/random.js';
 import { Structure } from '../structure/structure.js';
 import type { Descriptor } from './descriptor.js';
@@ -175,6 +175,17 @@ export function contractedGradientReference(d: Descriptor, s: Structure, nl: Nei
     }
   }
   return { g, e, f };
+}
+
+/**
+ * Pair totals t_p = g_p - g_p' (p' the reverse of p): what forces and virial depend on. The
+ * contracted-gradient contract fixes these; how a pair's total is split between its two
+ * directions is up to the descriptor.
+ */
+export function pairTotals(nl: NeighborList, g: Float64Array): Float64Array {
+  const rev = reversePairs(nl), t = new Float64Array(g.length);
+  for (let p = 0; p < rev.length; p++) for (let a = 0; a < 3; a++) t[3 * p + a] = g[3 * p + a]! - g[3 * rev[p]! + a]!;
+  return t;
 }
 
 /** max |a - b| / max |a| (0/0 -> 0): the error of b relative to the scale of the reference a. */

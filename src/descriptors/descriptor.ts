@@ -33,6 +33,10 @@
  *
  *   F_i += g_p,   F_j -= g_p,   W_ab += d_p,a g_p,b     (stress sigma = W / V)
  *
+ * These depend on the pair totals g_p - g_p' only (p' = the reverse direction j -> i of p, which a
+ * full list always holds), so a descriptor may return any split of a pair's total between its two
+ * directions; ACE puts it all on one direction and evaluates each unordered pair once.
+ *
  * | symbol        | variable                                                      |
  * |---------------|---------------------------------------------------------------|
  * | w_i,k         | w.weights[row_i * size + k], row_i = w.rows ? w.rows[i] : i   |
@@ -56,7 +60,7 @@ export interface DescriptorDerivatives {
 
 /** Outputs of `computeGradient` (caller-owned buffers, overwritten). */
 export interface DescriptorGradientOutput {
-  /** g_p = sum_k w_i,k dB_k(i)/dd_ij, (number of pairs) x 3. Pairs beyond the cutoff get 0. */
+  /** g_p = sum_k w_i,k dB_k(i)/dd_ij up to the split between p and its reverse (see above), (number of pairs) x 3. Pairs beyond the cutoff get 0. */
   pairGradients: Float64Array;
   /** e_i = w_i . B(i), N values (optional). */
   energies?: Float64Array;

@@ -1,5 +1,5 @@
 import { test, assert } from '../node/test-support.js';
-import { halfPairIndex, needsRebuild, pairCount, refreshShifts } from './neighbor-list.js';
+import { halfPairIndex, needsRebuild, ownsPair, pairCount, refreshShifts, reversePairs } from './neighbor-list.js';
 import { buildNeighborList } from './build.js';
 
 const cubic = (a: number) => [a, 0, 0, 0, a, 0, 0, 0, a];
@@ -85,4 +85,28 @@ test('halfPairIndex lists every unordered pair once (self-images included) and f
       assert.equal(h2.shifts[3 * q + d], want);
     }
   }
+});
+
+test('reversePairs pairs every i->j with its j->i (negated image), and exactly one of the two owns the pair', () => {
+  const cell = [3.2, 0, 0, 0.7, 3.0, 0, -0.4, 0.5, 3.4];
+  const s = { positions: [0.1, 0.2, 0.3, 1.6, 1.5, 1.4, 2.9, 0.3, 2.2], cell, pbc: [true, true, true] };
+  const nl = buildNeighborList(s, 5.5, { skin: 0.5 });
+  const rev = reversePairs(nl);
+  const row = (p: number) => { let i = 0; while (nl.offsets[i + 1]! <= p) i++; return i; };
+  let selfImages = 0;
+  for (let p = 0; p < rev.length; p++) {
+    const q = rev[p]!, i = row(p), j = nl.neighbors[p]!;
+    assert.equal(rev[q], p);
+    assert.notEqual(q, p);
+    assert.equal(row(q), j);
+    assert.equal(nl.neighbors[q], i);
+    for (let a = 0; a < 3; a++) assert.equal(nl.images[3 * q + a]! + nl.images[3 * p + a]!, 0);
+    assert.ok(ownsPair(i, j, nl.images, p) !== ownsPair(j, i, nl.images, q), `pair ${p}: exactly one direction owns it`);
+    if (i === j) selfImages++;
+  }
+  assert.ok(selfImages > 0, 'the test cell has self-image pairs');
+  // a list missing a reverse is rejected
+  const broken = { ...nl, neighbors: nl.neighbors.slice() };
+  broken.neighbors[0] = (broken.neighbors[0]! + 1) % nl.n;
+  assert.throws(() => reversePairs(broken), /no reverse/);
 });

@@ -97,6 +97,16 @@ interface HalfCacheEntry extends HalfPairIndex {
 
 const halfCache = new WeakMap<NeighborList, HalfCacheEntry>();
 
+/**
+ * Whether pair p = (i -> j, image) is the owner direction of its unordered pair: i < j, or i = j
+ * with a lexicographically positive image (the rule of `halfPairIndex`).
+ */
+export function ownsPair(i: number, j: number, images: Int32Array, p: number): boolean {
+  if (j !== i) return i < j;
+  const a = images[3 * p]!, b = images[3 * p + 1]!;
+  return a > 0 || (a === 0 && (b > 0 || (b === 0 && images[3 * p + 2]! > 0)));
+}
+
 export function halfPairIndex(nl: NeighborList, cell: ArrayLike<number>): HalfPairIndex {
   let e = halfCache.get(nl);
   if (!e) {
@@ -109,9 +119,8 @@ export function halfPairIndex(nl: NeighborList, cell: ArrayLike<number>): HalfPa
     for (let i = 0; i < n; i++) {
       for (let p = offsets[i]!, end = offsets[i + 1]!; p < end; p++) {
         const j = neighbors[p]!;
-        if (j < i) continue;
+        if (!ownsPair(i, j, images, p)) continue;
         const a = images[3 * p]!, b = images[3 * p + 1]!, c = images[3 * p + 2]!;
-        if (j === i && (a < 0 || (a === 0 && (b < 0 || (b === 0 && c < 0))))) continue;
         hn[q] = j;
         hi[3 * q] = a; hi[3 * q + 1] = b; hi[3 * q + 2] = c;
         q++;
@@ -135,4 +144,25 @@ export function halfPairIndex(nl: NeighborList, cell: ArrayLike<number>): HalfPa
     for (let k = 0; k < 9; k++) e.cell[k] = cell[k]!;
   }
   return e;
+}
+
+/**
+ * For every pair p = (i -> j, image) the index of its reverse (j -> i, -image) in the same full
+ * list. Throws if a reverse is missing (the list is not full).
+ */
+export function reversePairs(nl: NeighborList): Int32Array {
+  const { offsets: o, neighbors: nb, images: im } = nl;
+  const rev = new Int32Array(o[nl.n]!);
+  for (let i = 0; i < nl.n; i++) {
+    for (let p = o[i]!; p < o[i + 1]!; p++) {
+      const j = nb[p]!;
+      let found = -1;
+      for (let q = o[j]!; q < o[j + 1]!; q++) {
+        if (nb[q] === i && im[3 * q] === -im[3 * p]! && im[3 * q + 1] === -im[3 * p + 1]! && im[3 * q + 2] === -im[3 * p + 2]!) { found = q; break; }
+      }
+      if (found < 0) throw new Error(`reversePairs: pair ${p} (${i} -> ${j}) has no reverse; the neighbour list is not full`);
+      rev[p] = found;
+    }
+  }
+  return rev;
 }
