@@ -184,6 +184,8 @@ export class AceDescriptor implements Descriptor {
   private readonly parity: Float64Array;
   /** A and GA of every atom (the unordered-pair gradient path), grown on demand. */
   private allA = new Float64Array(0);
+  /** sum_n nlmOf[n]: used (n, lm) entries of one channel z. */
+  private readonly nlmSum: number;
   private allGA = new Float64Array(0);
   /** R_n, R'_n, Y_lm, dY_lm of one pair. */
   private readonly sR1: Float64Array;
@@ -463,6 +465,7 @@ export class AceDescriptor implements Descriptor {
       this.pcVal = new Float64Array(Math.max(1, off));
       this.pcAdj = new Float64Array(Math.max(1, off));
     }
+    this.nlmSum = this.nlmOf.reduce((a, b) => a + b, 0);
     this.parity = new Float64Array(this.nLM);
     for (let l = 0; l <= this.L; l++) this.parity.fill(l % 2 === 0 ? 1 : -1, l * l, (l + 1) * (l + 1));
     this.sR1 = new Float64Array(this.nR);
@@ -730,17 +733,19 @@ export class AceDescriptor implements Descriptor {
    * derivative is all on p, which gives the same forces and virial).
    */
   private gradientPass(s: Structure, nl: NeighborList, feat: Float64Array | null, w: DescriptorWeights, pg: Float64Array, energies: Float64Array | null): void {
-    const n = s.numbers.length, size = this.size, nA = this.nA, nR = this.nR, nLM = this.nLM, L = this.L;
+    const n = s.numbers.length, size = this.size, nA = this.nA, ns = this.species.length, nR = this.nR, nLM = this.nLM, L = this.L;
     const x = s.positions, off = nl.offsets, nb = nl.neighbors, sh = nl.shifts, img = nl.images, numbers = s.numbers, table = this.table;
     const rc2 = this.cutoff * this.cutoff, nlmOf = this.nlmOf, par = this.parity;
-    if (this.allA.length < n * nA) {
-      this.allA = new Float64Array(n * nA);
-      this.allGA = new Float64Array(n * nA);
+    // per-atom A and GA stored compactly: channel (z, n) keeps its nlmOf[n] used entries only
+    const nZ = this.nlmSum, cA = this.species.length * nZ;
+    if (this.allA.length < n * cA) {
+      this.allA = new Float64Array(n * cA);
+      this.allGA = new Float64Array(n * cA);
     }
     const allA = this.allA, allGA = this.allGA, A = this.A, GA = this.GA;
     const sR = this.sR1, sdR = this.sdR1, sY = this.sY1, sdY = this.sdY1, GR = this.sGR, GdR = this.sGdR;
     const radial = this.radial, harm = this.sh;
-    allA.fill(0, 0, n * nA);
+    allA.fill(0, 0, n * cA);
     for (let i = 0; i < n; i++) {
       const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!, zI = table[numbers[i]!]!;
       for (let p = off[i]!; p < off[i + 1]!; p++) {
@@ -752,26 +757,39 @@ export class AceDescriptor implements Descriptor {
         const r = Math.sqrt(r2);
         radial.evaluate(r, sR, sdR, 0);
         harm.evaluate(dx / r, dy / r, dz / r, r, L, sY, 0, null);
-        let ai = i * nA + table[numbers[j]!]! * nR * nLM, aj = j * nA + zI * nR * nLM;
-        for (let nn = 0; nn < nR; nn++, ai += nLM, aj += nLM) {
+        let ai = i * cA + table[numbers[j]!]! * nZ, aj = j * cA + zI * nZ;
+        for (let nn = 0; nn < nR; nn++) {
           const Rv = sR[nn]!, cnt = nlmOf[nn]!;
           for (let lm = 0; lm < cnt; lm++) {
             const v = Rv * sY[lm]!;
             allA[ai + lm] += v;
             allA[aj + lm] += par[lm]! * v;
           }
+          ai += cnt;
+          aj += cnt;
         }
       }
     }
     const weights = w.weights, rows = w.rows ?? null;
     for (let i = 0; i < n; i++) {
-      const b = i * nA;
-      for (let a = 0; a < nA; a++) A[a] = allA[b + a]!;
+      for (let z = 0, c = i * cA, a0 = 0; z < ns; z++) {
+        for (let nn = 0; nn < nR; nn++, a0 += nLM) {
+          const cnt = nlmOf[nn]!;
+          for (let lm = 0; lm < cnt; lm++) A[a0 + lm] = allA[c + lm]!;
+          c += cnt;
+        }
+      }
       const wb = (rows ? rows[i]! : i) * size;
       GA.fill(0, 0, nA);
       const e = feat ? this.pooledTerms(feat, i * size, weights, wb, true) : this.pooledAdjoint(weights, wb);
       if (energies) energies[i] = e;
-      for (let a = 0; a < nA; a++) allGA[b + a] = GA[a]!;
+      for (let z = 0, c = i * cA, a0 = 0; z < ns; z++) {
+        for (let nn = 0; nn < nR; nn++, a0 += nLM) {
+          const cnt = nlmOf[nn]!;
+          for (let lm = 0; lm < cnt; lm++) allGA[c + lm] = GA[a0 + lm]!;
+          c += cnt;
+        }
+      }
     }
     for (let i = 0; i < n; i++) {
       const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!, zI = table[numbers[i]!]!;
@@ -787,14 +805,16 @@ export class AceDescriptor implements Descriptor {
         harm.evaluate(ux, uy, uz, r, L, sY, 0, sdY);
         GR.fill(0);
         GdR.fill(0);
-        let gi = i * nA + table[numbers[j]!]! * nR * nLM, gj = j * nA + zI * nR * nLM;
-        for (let nn = 0; nn < nR; nn++, gi += nLM, gj += nLM) {
+        let gi = i * cA + table[numbers[j]!]! * nZ, gj = j * cA + zI * nZ;
+        for (let nn = 0; nn < nR; nn++) {
           const cnt = nlmOf[nn]!, Rv = sR[nn]!, dRv = sdR[nn]!;
           for (let lm = 0; lm < cnt; lm++) {
             const g = allGA[gi + lm]! + par[lm]! * allGA[gj + lm]!;
             GR[lm] += Rv * g;
             GdR[lm] += dRv * g;
           }
+          gi += cnt;
+          gj += cnt;
         }
         let sa = 0, bx = 0, by = 0, bz = 0;
         for (let lm = 0; lm < nLM; lm++) {
