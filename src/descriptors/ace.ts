@@ -184,6 +184,10 @@ export class AceDescriptor implements Descriptor {
   private readonly parity: Float64Array;
   /** A and GA of every atom (the unordered-pair gradient path), grown on demand. */
   private allA = new Float64Array(0);
+  /** Owner pairs inside the cutoff of the last gradient pass: pair index, (i, j), (u, r). */
+  private vp = new Int32Array(0);
+  private vij = new Int32Array(0);
+  private vu = new Float64Array(0);
   /** sum_n nlmOf[n]: used (n, lm) entries of one channel z. */
   private readonly nlmSum: number;
   private allGA = new Float64Array(0);
@@ -746,6 +750,15 @@ export class AceDescriptor implements Descriptor {
     const sR = this.sR1, sdR = this.sdR1, sY = this.sY1, sdY = this.sdY1, GR = this.sGR, GdR = this.sGdR;
     const radial = this.radial, harm = this.sh;
     allA.fill(0, 0, n * cA);
+    // the owner pairs inside the cutoff, recorded for the gradient pass: pair index, atoms, u, r
+    const np = off[n]!;
+    if (this.vp.length < np) {
+      this.vp = new Int32Array(np);
+      this.vij = new Int32Array(2 * np);
+      this.vu = new Float64Array(4 * np);
+    }
+    const vp = this.vp, vij = this.vij, vu = this.vu;
+    let nv = 0;
     for (let i = 0; i < n; i++) {
       const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!, zI = table[numbers[i]!]!;
       for (let p = off[i]!; p < off[i + 1]!; p++) {
@@ -754,9 +767,14 @@ export class AceDescriptor implements Descriptor {
         const dx = x[3 * j]! + sh[3 * p]! - xi, dy = x[3 * j + 1]! + sh[3 * p + 1]! - yi, dz = x[3 * j + 2]! + sh[3 * p + 2]! - zi;
         const r2 = dx * dx + dy * dy + dz * dz;
         if (r2 >= rc2 || r2 === 0) continue;
-        const r = Math.sqrt(r2);
+        const r = Math.sqrt(r2), ux = dx / r, uy = dy / r, uz = dz / r;
+        vp[nv] = p;
+        vij[2 * nv] = i;
+        vij[2 * nv + 1] = j;
+        vu[4 * nv] = ux; vu[4 * nv + 1] = uy; vu[4 * nv + 2] = uz; vu[4 * nv + 3] = r;
+        nv++;
         radial.evaluate(r, sR, sdR, 0);
-        harm.evaluate(dx / r, dy / r, dz / r, r, L, sY, 0, null);
+        harm.evaluate(ux, uy, uz, r, L, sY, 0, null);
         let ai = i * cA + table[numbers[j]!]! * nZ, aj = j * cA + zI * nZ;
         for (let nn = 0; nn < nR; nn++) {
           const Rv = sR[nn]!, cnt = nlmOf[nn]!;
@@ -791,41 +809,34 @@ export class AceDescriptor implements Descriptor {
         }
       }
     }
-    for (let i = 0; i < n; i++) {
-      const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!, zI = table[numbers[i]!]!;
-      for (let p = off[i]!; p < off[i + 1]!; p++) {
-        const j = nb[p]!, pp = 3 * p;
-        pg[pp] = 0; pg[pp + 1] = 0; pg[pp + 2] = 0;
-        if (!ownsPair(i, j, img, p)) continue;
-        const dx = x[3 * j]! + sh[pp]! - xi, dy = x[3 * j + 1]! + sh[pp + 1]! - yi, dz = x[3 * j + 2]! + sh[pp + 2]! - zi;
-        const r2 = dx * dx + dy * dy + dz * dz;
-        if (r2 >= rc2 || r2 === 0) continue;
-        const r = Math.sqrt(r2), ux = dx / r, uy = dy / r, uz = dz / r;
-        radial.evaluate(r, sR, sdR, 0);
-        harm.evaluate(ux, uy, uz, r, L, sY, 0, sdY);
-        GR.fill(0);
-        GdR.fill(0);
-        let gi = i * cA + table[numbers[j]!]! * nZ, gj = j * cA + zI * nZ;
-        for (let nn = 0; nn < nR; nn++) {
-          const cnt = nlmOf[nn]!, Rv = sR[nn]!, dRv = sdR[nn]!;
-          for (let lm = 0; lm < cnt; lm++) {
-            const g = allGA[gi + lm]! + par[lm]! * allGA[gj + lm]!;
-            GR[lm] += Rv * g;
-            GdR[lm] += dRv * g;
-          }
-          gi += cnt;
-          gj += cnt;
+    pg.fill(0, 0, 3 * np);
+    for (let v = 0; v < nv; v++) {
+      const i = vij[2 * v]!, j = vij[2 * v + 1]!, pp = 3 * vp[v]!;
+      const ux = vu[4 * v]!, uy = vu[4 * v + 1]!, uz = vu[4 * v + 2]!, r = vu[4 * v + 3]!;
+      radial.evaluate(r, sR, sdR, 0);
+      harm.evaluate(ux, uy, uz, r, L, sY, 0, sdY);
+      GR.fill(0);
+      GdR.fill(0);
+      let gi = i * cA + table[numbers[j]!]! * nZ, gj = j * cA + table[numbers[i]!]! * nZ;
+      for (let nn = 0; nn < nR; nn++) {
+        const cnt = nlmOf[nn]!, Rv = sR[nn]!, dRv = sdR[nn]!;
+        for (let lm = 0; lm < cnt; lm++) {
+          const g = allGA[gi + lm]! + par[lm]! * allGA[gj + lm]!;
+          GR[lm] += Rv * g;
+          GdR[lm] += dRv * g;
         }
-        let sa = 0, bx = 0, by = 0, bz = 0;
-        for (let lm = 0; lm < nLM; lm++) {
-          sa += GdR[lm]! * sY[lm]!;
-          const g = GR[lm]!, d = 3 * lm;
-          bx += g * sdY[d]!; by += g * sdY[d + 1]!; bz += g * sdY[d + 2]!;
-        }
-        pg[pp] = sa * ux + bx;
-        pg[pp + 1] = sa * uy + by;
-        pg[pp + 2] = sa * uz + bz;
+        gi += cnt;
+        gj += cnt;
       }
+      let sa = 0, bx = 0, by = 0, bz = 0;
+      for (let lm = 0; lm < nLM; lm++) {
+        sa += GdR[lm]! * sY[lm]!;
+        const g = GR[lm]!, d = 3 * lm;
+        bx += g * sdY[d]!; by += g * sdY[d + 1]!; bz += g * sdY[d + 2]!;
+      }
+      pg[pp] = sa * ux + bx;
+      pg[pp + 1] = sa * uy + by;
+      pg[pp + 2] = sa * uz + bz;
     }
   }
 
