@@ -774,7 +774,7 @@ export class AceDescriptor implements Descriptor {
         vu[4 * nv] = ux; vu[4 * nv + 1] = uy; vu[4 * nv + 2] = uz; vu[4 * nv + 3] = r;
         nv++;
         radial.evaluate(r, sR, sdR, 0);
-        harm.evaluate(ux, uy, uz, r, L, sY, 0, null);
+        harm.values(ux, uy, uz, L, sY, 0);
         let ai = i * cA + table[numbers[j]!]! * nZ, aj = j * cA + zI * nZ;
         for (let nn = 0; nn < nR; nn++) {
           const Rv = sR[nn]!, cnt = nlmOf[nn]!;

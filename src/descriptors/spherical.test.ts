@@ -140,6 +140,25 @@ test('harmonic gradients d Y(d/|d|)/dd equal central finite differences (random 
   assert.throws(() => new RealSphericalHarmonics(1.5), ParameterError);
 });
 
+test('values() gives exactly the Y_lm of evaluate() (random directions, poles, lmax < L)', () => {
+  const L = 8, sh = new RealSphericalHarmonics(L), rng = new Rng(11);
+  const dirs: [number, number, number][] = [[0, 0, 1], [0, 0, -1], [1, 0, 0]];
+  for (let k = 0; k < 40; k++) {
+    const v = [rng.normal(), rng.normal(), rng.normal()], r = Math.hypot(v[0]!, v[1]!, v[2]!);
+    dirs.push([v[0]! / r, v[1]! / r, v[2]! / r]);
+  }
+  for (const lmax of [0, 1, 4, L]) {
+    for (const [ux, uy, uz] of dirs) {
+      const n = shCount(lmax);
+      const a = new Float64Array(n + 3).fill(NaN), b = new Float64Array(n + 3).fill(NaN), dY = new Float64Array(3 * (n + 3));
+      sh.evaluate(ux, uy, uz, 1.7, lmax, a, 3, dY);
+      sh.values(ux, uy, uz, lmax, b, 3);
+      for (let i = 3; i < n + 3; i++) assert.equal(b[i], a[i], `lmax ${lmax} index ${i - 3}`);
+      assert.ok(Number.isNaN(b[0]!) && Number.isNaN(b[2]!), 'values() writes from the offset on only');
+    }
+  }
+});
+
 test('Gauss-Legendre with n nodes integrates x^k exactly for k <= 2n - 1 (and misses x^2n by the known remainder)', () => {
   for (let n = 1; n <= 24; n++) {
     const { x, w } = gaussLegendre(n);

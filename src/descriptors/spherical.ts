@@ -68,6 +68,36 @@ export class RealSphericalHarmonics {
     }
   }
 
+  /** Y_lm(u) for l <= lmax (<= L) into Y[at ..] (values only: `evaluate` without the gradient recurrences). */
+  values(ux: number, uy: number, uz: number, lmax: number, Y: Float64Array, at: number): void {
+    const q = this.q, C = this.C, S = this.S, K = this.K;
+    C[0] = 1;
+    S[0] = 0;
+    for (let m = 1; m <= lmax; m++) {
+      C[m] = ux * C[m - 1]! - uy * S[m - 1]!;
+      S[m] = ux * S[m - 1]! + uy * C[m - 1]!;
+    }
+    let dfact = 1; // (2m-1)!!
+    for (let m = 0; m <= lmax; m++) {
+      if (m > 0) dfact *= 2 * m - 1;
+      q[(m * (m + 1)) / 2 + m] = dfact;
+      if (m + 1 <= lmax) q[((m + 1) * (m + 2)) / 2 + m] = (2 * m + 1) * uz * dfact;
+      for (let l = m + 2; l <= lmax; l++) {
+        const i = (l * (l + 1)) / 2 + m;
+        q[i] = ((2 * l - 1) * uz * q[i - l]! - (l + m - 1) * q[i - 2 * l + 1]!) * (1 / (l - m)); // as in evaluate (bit-identical)
+      }
+    }
+    for (let l = 0; l <= lmax; l++) {
+      const c = at + l * l + l, t0 = (l * (l + 1)) / 2;
+      Y[c] = q[t0]! * K[t0]!;
+      for (let m = 1; m <= l; m++) {
+        const qv = q[t0 + m]! * K[t0 + m]!;
+        Y[c + m] = qv * C[m]!;
+        Y[c - m] = qv * S[m]!;
+      }
+    }
+  }
+
   /**
    * Y_lm(u) for l <= lmax (<= L) into Y[at ..], and when dY is given the gradients with respect to
    * the displacement d = r u into dY[3 at ..]. u must be a unit vector, r > 0.
