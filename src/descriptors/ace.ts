@@ -38,7 +38,9 @@
  *
  * Contracted gradient (`computeGradient`): GA[z,n,lm] = sum_k w_k dB_k/dA[z,n,lm] is accumulated over
  * the features once per atom; then per neighbour g_ij = sum_{n,lm} GA[z_j,n,lm] dA[z_j,n,lm]/dd_ij,
- * O(neighbours x radial x harmonics), independent of the number of features.
+ * O(neighbours x radial x harmonics), independent of the number of features. It walks unordered pairs
+ * (see `gradientPass`): Y_lm(-u) = (-1)^l Y_lm(u), so one evaluation of R_n Y_lm per pair serves both
+ * atoms, and the pair's derivative sum_{n,lm} (GA_i[z_j] + (-1)^l GA_j[z_i]) dA/dd goes on one direction.
  *
  * | symbol          | variable                                                    |
  * |-----------------|-------------------------------------------------------------|
