@@ -136,7 +136,7 @@ export function runPlan(plan: TrainPlan, log?: (s: string) => void): { cv: Cross
 }
 
 /** The repository root: the nearest directory above this file with a package.json (dist/ or .build/NAME/). */
-function repoRoot(): string {
+export function repoRoot(): string {
   let d = dirname(fileURLToPath(import.meta.url));
   for (let up = 0; up < 6; up++, d = dirname(d)) if (existsSync(join(d, 'package.json'))) return d;
   return process.cwd();
