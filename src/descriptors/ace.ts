@@ -555,7 +555,7 @@ export class AceDescriptor implements Descriptor {
   compute(s: Structure, nl: NeighborList, out: Float64Array): void {
     checkInput(WHO, this.table, this.species, s, nl, this.cutoff);
     checkBuffer(WHO, 'features', out, s.numbers.length * this.size);
-    this.pass(s, nl, out, null, null, null, null);
+    this.pass(s, nl, out, null);
   }
 
   computeWithDerivatives(s: Structure, nl: NeighborList, out: DescriptorDerivatives): void {
@@ -564,7 +564,7 @@ export class AceDescriptor implements Descriptor {
     checkBuffer(WHO, 'features', out.features, n * this.size);
     const np = nl.offsets[n]!;
     checkBuffer(WHO, 'derivatives', out.derivatives, np * 3 * this.size);
-    this.pass(s, nl, out.features, out.derivatives, null, null, null);
+    this.pass(s, nl, out.features, out.derivatives);
   }
 
   computeGradient(s: Structure, nl: NeighborList, w: DescriptorWeights, out: DescriptorGradientOutput): void {
@@ -702,31 +702,22 @@ export class AceDescriptor implements Descriptor {
   }
 
   /**
-   * One pass over the atoms. feat: features (or null); der: per-pair derivatives (every entry
-   * written) or null; w + pg: contracted gradient (and energies) or null. The per-atom work is split
-   * into small methods (gather, terms, pair gradients / derivatives): one large function with all the
-   * branches was sometimes compiled by V8 without the type feedback of the branch in use and ran
-   * 1.5x slower, depending on the run.
+   * One pass over the atoms: the features and, with der, the per-pair derivatives (every entry
+   * written). The contracted gradient has its own pass over unordered pairs (`gradientPass`).
    */
-  private pass(s: Structure, nl: NeighborList, feat: Float64Array | null, der: Float64Array | null, w: DescriptorWeights | null, pg: Float64Array | null, energies: Float64Array | null): void {
+  private pass(s: Structure, nl: NeighborList, feat: Float64Array, der: Float64Array | null): void {
     const n = s.numbers.length, size = this.size, off = nl.offsets;
     let maxRow = 0;
     for (let i = 0; i < n; i++) maxRow = Math.max(maxRow, off[i + 1]! - off[i]!);
     this.ensureScratch(maxRow);
-    const weights = w ? w.weights : null, rows = w ? w.rows ?? null : null;
-    const nA = this.nA, GA = this.GA, needDY = der !== null || pg !== null;
     for (let i = 0; i < n; i++) {
-      const m = this.gather(s, nl, i, needDY, pg, der);
+      const m = this.gather(s, nl, i, der);
       if (der) {
         this.slotTerms(feat, i * size);
         this.pairDerivatives(m, der);
-        continue;
+      } else {
+        this.pooledTerms(feat, i * size, null, 0, false);
       }
-      const wb = weights ? (rows ? rows[i]! : i) * size : 0;
-      if (pg) GA.fill(0, 0, nA);
-      const e = pg && weights && !feat ? this.pooledAdjoint(weights, wb) : this.pooledTerms(feat, i * size, weights, wb, pg !== null);
-      if (energies) energies[i] = e;
-      if (pg) this.pairGradients(m, pg);
     }
   }
 
@@ -843,11 +834,11 @@ export class AceDescriptor implements Descriptor {
   }
 
   /**
-   * A of atom i and the short list of its neighbours inside the cutoff (R_n, Y_lm and, with needDY,
-   * the harmonic gradients into the scratch); pairs beyond the cutoff get zero pg / der entries.
+   * A of atom i and the short list of its neighbours inside the cutoff (R_n, Y_lm and, with der, the
+   * harmonic gradients into the scratch); pairs beyond the cutoff get zero der entries.
    * Returns the short-list length.
    */
-  private gather(s: Structure, nl: NeighborList, i: number, needDY: boolean, pg: Float64Array | null, der: Float64Array | null): number {
+  private gather(s: Structure, nl: NeighborList, i: number, der: Float64Array | null): number {
     const x = s.positions, off = nl.offsets, nb = nl.neighbors, sh = nl.shifts, numbers = s.numbers, table = this.table;
     const rc2 = this.cutoff * this.cutoff, size = this.size;
     const nR = this.nR, nLM = this.nLM, L = this.L, nlmOf = this.nlmOf, A = this.A;
@@ -861,7 +852,6 @@ export class AceDescriptor implements Descriptor {
       const dx = x[3 * j]! + sh[3 * p]! - xi, dy = x[3 * j + 1]! + sh[3 * p + 1]! - yi, dz = x[3 * j + 2]! + sh[3 * p + 2]! - zi;
       const r2 = dx * dx + dy * dy + dz * dz;
       if (r2 >= rc2 || r2 === 0) {
-        if (pg) { pg[3 * p] = 0; pg[3 * p + 1] = 0; pg[3 * p + 2] = 0; }
         if (der) der.fill(0, 3 * p * size, 3 * (p + 1) * size); // beyond the cutoff (skin): zero derivative
         continue;
       }
@@ -874,7 +864,7 @@ export class AceDescriptor implements Descriptor {
       sr[m] = r;
       const rb = m * nR, yb = m * nLM;
       radial.evaluate(r, sR, sdR, rb);
-      harm.evaluate(ux, uy, uz, r, L, sY, yb, needDY ? sdY : null);
+      harm.evaluate(ux, uy, uz, r, L, sY, yb, der ? sdY : null);
       let ab = z * nR * nLM;
       for (let nn = 0; nn < nR; nn++, ab += nLM) {
         const Rv = sR[rb + nn]!, cnt = nlmOf[nn]!;
@@ -883,39 +873,6 @@ export class AceDescriptor implements Descriptor {
       m++;
     }
     return m;
-  }
-
-  /**
-   * g_ij = sum_{n,lm} GA[z_j,n,lm] (R'_n Y_lm u + R_n dY_lm) for the m short-list neighbours: first
-   * contracted over n, GR[lm] = sum_n R_n GA[n,lm], GdR[lm] = sum_n R'_n GA[n,lm], then over lm.
-   */
-  private pairGradients(m: number, pg: Float64Array): void {
-    const nR = this.nR, nLM = this.nLM, nlmOf = this.nlmOf, GA = this.GA, GR = this.sGR, GdR = this.sGdR;
-    const sp = this.sp, st = this.st, su = this.su, sR = this.sR, sdR = this.sdR, sY = this.sY, sdY = this.sdY;
-    for (let q = 0; q < m; q++) {
-      const rb = q * nR, yb = q * nLM;
-      GR.fill(0);
-      GdR.fill(0);
-      let gb = st[q]! * nR * nLM;
-      for (let nn = 0; nn < nR; nn++, gb += nLM) {
-        const cnt = nlmOf[nn]!, Rv = sR[rb + nn]!, dRv = sdR[rb + nn]!;
-        for (let lm = 0; lm < cnt; lm++) {
-          const g = GA[gb + lm]!;
-          GR[lm] += Rv * g;
-          GdR[lm] += dRv * g;
-        }
-      }
-      let sa = 0, bx = 0, by = 0, bz = 0;
-      for (let lm = 0; lm < nLM; lm++) {
-        sa += GdR[lm]! * sY[yb + lm]!;
-        const g = GR[lm]!, d = 3 * (yb + lm);
-        bx += g * sdY[d]!; by += g * sdY[d + 1]!; bz += g * sdY[d + 2]!;
-      }
-      const pp = 3 * sp[q]!;
-      pg[pp] = sa * su[3 * q]! + bx;
-      pg[pp + 1] = sa * su[3 * q + 1]! + by;
-      pg[pp + 2] = sa * su[3 * q + 2]! + bz;
-    }
   }
 
   /** Features (into feat[fb..]) and the slot adjoints P_t = dB_k/dA[t] of every term (per-feature derivative path). */

@@ -68,15 +68,21 @@ export class RealSphericalHarmonics {
     }
   }
 
-  /** Y_lm(u) for l <= lmax (<= L) into Y[at ..] (values only: `evaluate` without the gradient recurrences). */
-  values(ux: number, uy: number, uz: number, lmax: number, Y: Float64Array, at: number): void {
-    const q = this.q, C = this.C, S = this.S, K = this.K;
+  /** C[m] + i S[m] = (ux + i uy)^m for m <= lmax (the azimuthal factors of Y_l,+-m). */
+  private azimuthal(ux: number, uy: number, lmax: number): void {
+    const C = this.C, S = this.S;
     C[0] = 1;
     S[0] = 0;
     for (let m = 1; m <= lmax; m++) {
       C[m] = ux * C[m - 1]! - uy * S[m - 1]!;
       S[m] = ux * S[m - 1]! + uy * C[m - 1]!;
     }
+  }
+
+  /** Y_lm(u) for l <= lmax (<= L) into Y[at ..] (values only: `evaluate` without the gradient recurrences). */
+  values(ux: number, uy: number, uz: number, lmax: number, Y: Float64Array, at: number): void {
+    const q = this.q, C = this.C, S = this.S, K = this.K;
+    this.azimuthal(ux, uy, lmax);
     let dfact = 1; // (2m-1)!!
     for (let m = 0; m <= lmax; m++) {
       if (m > 0) dfact *= 2 * m - 1;
@@ -104,12 +110,7 @@ export class RealSphericalHarmonics {
    */
   evaluate(ux: number, uy: number, uz: number, r: number, lmax: number, Y: Float64Array, at: number, dY: Float64Array | null): void {
     const q = this.q, dq = this.dq, C = this.C, S = this.S, K = this.K;
-    C[0] = 1;
-    S[0] = 0;
-    for (let m = 1; m <= lmax; m++) {
-      C[m] = ux * C[m - 1]! - uy * S[m - 1]!;
-      S[m] = ux * S[m - 1]! + uy * C[m - 1]!;
-    }
+    this.azimuthal(ux, uy, lmax);
     // q_l^m(z) and dq/dz by the three-term recurrence in l for each m
     let dfact = 1; // (2m-1)!!
     for (let m = 0; m <= lmax; m++) {
