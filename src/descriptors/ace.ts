@@ -176,7 +176,6 @@ export class AceDescriptor implements Descriptor {
   private sp = new Int32Array(0);
   private st = new Int32Array(0);
   private su = new Float64Array(0);
-  private sr = new Float64Array(0);
   private sR = new Float64Array(0);
   private sdR = new Float64Array(0);
   private sY = new Float64Array(0);
@@ -186,13 +185,13 @@ export class AceDescriptor implements Descriptor {
   private readonly parity: Float64Array;
   /** A and GA of every atom (the unordered-pair gradient path), grown on demand. */
   private allA = new Float64Array(0);
+  private allGA = new Float64Array(0);
   /** Owner pairs inside the cutoff of the last gradient pass: pair index, (i, j), (u, r). */
   private vp = new Int32Array(0);
   private vij = new Int32Array(0);
   private vu = new Float64Array(0);
   /** sum_n nlmOf[n]: used (n, lm) entries of one channel z. */
   private readonly nlmSum: number;
-  private allGA = new Float64Array(0);
   /** R_n, R'_n, Y_lm, dY_lm of one pair. */
   private readonly sR1: Float64Array;
   private readonly sdR1: Float64Array;
@@ -200,6 +199,8 @@ export class AceDescriptor implements Descriptor {
   private readonly sdY1: Float64Array;
   private readonly GA: Float64Array;
   private readonly adj: Float64Array;
+  /** Views of adj per slot type b (rows x (2l+1), row-major), made once. */
+  private readonly adjBlocks: Float64Array[];
   private readonly S2: Float64Array;
   private readonly T2: Float64Array;
 
@@ -354,6 +355,7 @@ export class AceDescriptor implements Descriptor {
     this.rowK = Int32Array.from(rowK);
     this.aoff = aoff;
     this.adj = new Float64Array(Math.max(1, at));
+    this.adjBlocks = Array.from({ length: nb }, (_, b) => this.adj.subarray(this.blockAdj0[b]!, this.blockAdj0[b + 1]!));
     this.adjTotal = at;
     let maxRows = 0;
     for (let b = 0; b < nb; b++) maxRows = Math.max(maxRows, this.blockRow0[b + 1]! - this.blockRow0[b]!);
@@ -686,7 +688,6 @@ export class AceDescriptor implements Descriptor {
     this.sp = new Int32Array(c);
     this.st = new Int32Array(c);
     this.su = new Float64Array(3 * c);
-    this.sr = new Float64Array(c);
     this.sR = new Float64Array(c * this.nR);
     this.sdR = new Float64Array(c * this.nR);
     this.sY = new Float64Array(c * this.nLM);
@@ -696,10 +697,6 @@ export class AceDescriptor implements Descriptor {
     this.sQ = new Int32Array(c);
   }
 
-  /** View of the slot-adjoint block b (rows x (2l+1), row-major). */
-  private adjBlock(b: number): Float64Array {
-    return this.adj.subarray(this.blockAdj0[b]!, this.blockAdj0[b + 1]!);
-  }
 
   /**
    * One pass over the atoms: the features and, with der, the per-pair derivatives (every entry
@@ -842,7 +839,7 @@ export class AceDescriptor implements Descriptor {
     const x = s.positions, off = nl.offsets, nb = nl.neighbors, sh = nl.shifts, numbers = s.numbers, table = this.table;
     const rc2 = this.cutoff * this.cutoff, size = this.size;
     const nR = this.nR, nLM = this.nLM, L = this.L, nlmOf = this.nlmOf, A = this.A;
-    const sp = this.sp, st = this.st, su = this.su, sr = this.sr, sR = this.sR, sdR = this.sdR, sY = this.sY, sdY = this.sdY;
+    const sp = this.sp, st = this.st, su = this.su, sR = this.sR, sdR = this.sdR, sY = this.sY, sdY = this.sdY;
     const radial = this.radial, harm = this.sh;
     const xi = x[3 * i]!, yi = x[3 * i + 1]!, zi = x[3 * i + 2]!;
     A.fill(0, 0, this.nA);
@@ -861,7 +858,6 @@ export class AceDescriptor implements Descriptor {
       sp[m] = p;
       st[m] = z;
       su[3 * m] = ux; su[3 * m + 1] = uy; su[3 * m + 2] = uz;
-      sr[m] = r;
       const rb = m * nR, yb = m * nLM;
       radial.evaluate(r, sR, sdR, rb);
       harm.evaluate(ux, uy, uz, r, L, sY, yb, der ? sdY : null);
@@ -1017,7 +1013,7 @@ export class AceDescriptor implements Descriptor {
               YT[o + 2 * w2 + mm] = uz * Y + Rv * sdY[d + 2]!;
             }
           }
-          gemm(false, true, 3 * mz, cnt, w2, 1, YT, w2, this.adjBlock(b), w2, 0, Out, cnt);
+          gemm(false, true, 3 * mz, cnt, w2, 1, YT, w2, this.adjBlocks[b]!, w2, 0, Out, cnt);
           for (let e = 0; e < mz; e++) {
             const d0 = sp[qz[e]!]! * 3 * size, d1 = d0 + size, d2 = d1 + size;
             const o0 = 3 * e * cnt, o1 = o0 + cnt, o2 = o1 + cnt;
