@@ -4,7 +4,8 @@
  * and 5-fold cross-validation (seeded, by structure) of the linear model gives held-out energy
  * errors per atom (meV/atom) and force errors per component (eV/Å), MAE and RMSE, pooled over the
  * folds. The fit time is one fit on all data: neighbour lists + features + derivatives + design
- * rows + normal equations + solve (the CV's shared design pass plus one full solve).
+ * rows + normal equations + solve (the CV's shared design pass plus one full solve). The design rows
+ * are made in worker threads, as `mlpot train` does (MLPOT_DESIGN_WORKERS=N; 0 for this thread).
  *
  * Targets: the better of GAP and MTP on the mlearn test sets (MAE), from the data README. Those are
  * test-set figures; ours are CV figures on training.json (the held-out test files are not here).
@@ -21,12 +22,13 @@ import type { Descriptor } from '../descriptors/descriptor.js';
 import { ProductDescriptor } from '../descriptors/product.js';
 import { descriptorFromConfig, loadTrainConfig, type DescriptorConfig } from '../cli/train.js';
 import { readMlearnJson } from '../io/mlearn.js';
+import { computeLinearDesigns, defaultDesignWorkers } from '../node/design-pool.js';
 import { enableNativeLinalg } from '../node/linalg-native.js';
 import { linalgBackendName } from '../core/linalg.js';
 import type { Structure } from '../structure/structure.js';
 import { crossValidateLinear, type CrossValidationResult } from '../training/cross-validate.js';
 import { makeDataset } from '../training/dataset.js';
-import type { LossWeights, OffsetMode } from '../training/linear-fit.js';
+import { designWants, type LossWeights, type OffsetMode } from '../training/linear-fit.js';
 
 /** Zuo et al. test-set MAE of the better of GAP/MTP: energy meV/atom, force eV/Å. */
 export const ZUO_BEST: Readonly<Record<string, { energy: number; force: number }>> = {
@@ -117,12 +119,17 @@ export interface MlearnRow {
 }
 
 /** Run one plan: read data, CV, and the full-data fit timing. */
-export function runPlan(plan: TrainPlan, log?: (s: string) => void): { cv: CrossValidationResult; frames: number; nFeatures: number } {
+export async function runPlan(plan: TrainPlan, log?: (s: string) => void, workers = defaultDesignWorkers()): Promise<{ cv: CrossValidationResult; frames: number; nFeatures: number; designWorkers: number }> {
   const frames = readMlearnJson(readFileSync(plan.trainPath, 'utf8'), { file: plan.trainPath });
   const desc = planDescriptor(plan.descriptor, frames);
   const records = makeDataset(frames, { require: { energy: plan.weights.energy > 0, forces: plan.weights.forces > 0 } });
   log?.(`  ${plan.trainPath}: ${frames.length} structures, ${desc.name} descriptor, ${desc.size} features (${countsOf(desc)})`);
+  // design rows in worker threads (as mlpot train does), then the CV; the pool's wall time is the design time
+  const t = performance.now();
+  const designs = await computeLinearDesigns(desc, frames, designWants(records, plan.weights, true), { workers });
+  const poolS = (performance.now() - t) / 1000;
   const cv = crossValidateLinear(records, {
+    designs,
     descriptor: desc,
     weights: plan.weights,
     ...(plan.lambdas ? { lambdas: plan.lambdas } : { lambda: plan.lambda ?? 0 }),
@@ -132,7 +139,10 @@ export function runPlan(plan: TrainPlan, log?: (s: string) => void): { cv: Cross
     energyPerAtom: plan.energyPerAtom,
     select: plan.cvMetric,
   });
-  return { cv, frames: frames.length, nFeatures: desc.size };
+  cv.timings.designS += poolS;
+  if (cv.timings.fullFitS !== null) cv.timings.fullFitS += poolS;
+  cv.timings.totalS += poolS;
+  return { cv, frames: frames.length, nFeatures: desc.size, designWorkers: workers };
 }
 
 /** The repository root: the nearest directory above this file with a package.json (dist/ or .build/NAME/). */
@@ -145,13 +155,14 @@ export function repoRoot(): string {
 export const MLEARN_BENCH_HEADER =
   'config  | structs | atoms | feats | lambda  | E MAE / RMSE (meV/at) | F MAE / RMSE (eV/Å) | Zuo best E / F | met? | fit (s) | CV (s)';
 
-export function runMlearnBench(o: { log: (line: string) => void; root?: string; env?: Readonly<Record<string, string | undefined>> }): MlearnRow[] {
+export async function runMlearnBench(o: { log: (line: string) => void; root?: string; env?: Readonly<Record<string, string | undefined>> }): Promise<MlearnRow[]> {
   const env = o.env ?? process.env;
   const root = o.root ?? repoRoot();
   const want = env['MLPOT_MLEARN_ELEMENTS'] ? env['MLPOT_MLEARN_ELEMENTS'].split(',').map((s) => s.trim()).filter(Boolean) : [...MLEARN_BENCH_CONFIGS];
   if (env['MLPOT_LINALG'] !== 'typescript') enableNativeLinalg();
   const linalg = linalgBackendName();
-  o.log(`(linear algebra: ${linalg}; MLPOT_LINALG=typescript for the pure-TypeScript kernels)`);
+  const workers = env['MLPOT_DESIGN_WORKERS'] !== undefined && env['MLPOT_DESIGN_WORKERS'] !== '' ? Number(env['MLPOT_DESIGN_WORKERS']) : defaultDesignWorkers();
+  o.log(`(linear algebra: ${linalg}; MLPOT_LINALG=typescript for the pure-TypeScript kernels; design rows in ${workers > 1 ? `${workers} worker threads` : 'the main thread'}, MLPOT_DESIGN_WORKERS)`);
   const rows: MlearnRow[] = [];
   for (const el of want) {
     const config = join(root, 'examples', 'mlearn', `${el}.yaml`);
@@ -164,7 +175,7 @@ export function runMlearnBench(o: { log: (line: string) => void; root?: string; 
       o.log(`${el}: no data at ${plan.trainPath} (set MLPOT_MLEARN_DIR); skipped`);
       continue;
     }
-    const { cv, frames, nFeatures } = runPlan(plan);
+    const { cv, frames, nFeatures } = await runPlan(plan, undefined, workers);
     const m = cv.best.pooled;
     const z = ZUO_BEST[el.split('-')[0]!] ?? { energy: NaN, force: NaN }; // <El>-<variant> configs compare with <El>
     const row: MlearnRow = {
@@ -214,5 +225,5 @@ export function formatRow(r: MlearnRow): string {
 export const MLEARN_BENCH = {
   name: 'mlearn',
   header: `mlearn DFT sets, linear model on each config's descriptor, 5-fold CV on training.json (seeded, by structure); fit = one fit on all data; Zuo et al. 2020 best GAP/MTP test MAE for reference\n${MLEARN_BENCH_HEADER}`,
-  run: (log: (line: string) => void): unknown => runMlearnBench({ log }),
+  run: (log: (line: string) => void): Promise<MlearnRow[]> => runMlearnBench({ log }),
 };

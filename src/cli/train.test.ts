@@ -215,3 +215,17 @@ test('descriptor type product: inner + one selection key trains a model that rel
   bad('p5.yaml', `  descriptor: {type: product, per_body_order: [2]}\n`, /missing required key "model\.descriptor\.inner"/);
   bad('p6.yaml', `  descriptor: {type: body-order}\n`, /missing required key "model\.descriptor\.cutoff"/);
 });
+
+test('fit.workers: design rows in 2 worker threads give the same model file as in this thread; the report says which', async () => {
+  const outs: string[] = [];
+  for (const workers of [0, 2]) {
+    const p = config(`w${workers}.yaml`, `seed: 3\ndata:\n  train: data/train.extxyz\nmodel:\n  type: linear\n${DESCRIPTOR}\nfit:\n  weights: {energy: 1.0, forces: 1.0, stress: 0.1}\n  lambdas: [1.0e-10, 1.0e-8]\n  folds: 3\n  workers: ${workers}\noutput:\n  model: out/w${workers}.model.json\n`);
+    const res = await runTrainJob(loadTrainConfig(p), { print: false, progress: false });
+    const json = JSON.parse(readFileSync(res.modelPath, 'utf8')) as { coefficients: unknown };
+    outs.push(JSON.stringify(json.coefficients));
+    const md = readFileSync(join(res.reportDir, 'report.md'), 'utf8');
+    assert.match(md, workers === 2 ? /design rows: 2 worker threads/ : /design rows: this thread/);
+  }
+  assert.equal(outs[1], outs[0]);
+  assert.throws(() => loadTrainConfig(config('wbad.yaml', `data:\n  train: data/train.extxyz\nmodel:\n  type: linear\n${DESCRIPTOR}\nfit:\n  workers: -1\n`)), /fit\.workers/);
+});

@@ -5,7 +5,7 @@
  * Config (snake_case keys; see docs/training.md "Command line"):
  *
  *   seed, data {train, test, test_fraction}, model {type, descriptor {...}, offset},
- *   fit {weights {energy, forces, stress}, energy_per_atom, lambda | lambdas, folds, cv_metric},
+ *   fit {weights {energy, forces, stress}, energy_per_atom, lambda | lambdas, folds, cv_metric, workers},
  *   output {model, report}
  *
  * A data entry is a path or {path, format, labels: {energy, forces, stress}}. Paths expand
@@ -41,7 +41,8 @@ import { modelFromJSON, type FittedModel } from '../models/registry.js';
 import type { NeighborList } from '../neighbors/neighbor-list.js';
 import type { Structure } from '../structure/structure.js';
 import { makeDataset, trainTestSplit, type TrainingRecord } from '../training/dataset.js';
-import { fitLinear, type LinearFitOptions, type LinearFitReport, type OffsetMode } from '../training/linear-fit.js';
+import { fitLinear, linearFitWants, type LinearFitOptions, type LinearFitReport, type OffsetMode } from '../training/linear-fit.js';
+import type { LinearDesign } from '../models/linear.js';
 import { fitGP, type GPFitOptions, type GPFitReport } from '../training/gp-fit.js';
 import { fitNN, type EpochRecord, type NNFitOptions, type NNFitReport } from '../training/nn-fit.js';
 import { fitCommittee, fitLinearCommittee, type CommitteeFitOptions } from '../training/committee-fit.js';
@@ -49,6 +50,7 @@ import { calibration, calibrationSVG, type CalibrationRecord } from '../training
 import type { KernelSpec } from '../models/kernels.js';
 import { computeMetrics, type MetricSample, type MetricsRecord } from '../training/metrics.js';
 import { histogramSVG, paritySVG } from '../training/plots.js';
+import { computeLinearDesigns, defaultDesignWorkers } from '../node/design-pool.js';
 import { readStructures } from '../node/files.js';
 import { ConfigError, snakeKey } from './config.js';
 import { VERSION } from './main.js';
@@ -125,6 +127,8 @@ export interface TrainConfig {
     lambdas?: number[];
     folds: number;
     cv_metric: 'loss' | 'force_rmse';
+    /** Worker threads for the design rows of a linear fit (absent: one per CPU, at most 8, from 16 frames on; 0 or 1: serial). */
+    workers?: number;
   };
   output: { model?: string; report?: string };
 }
@@ -354,6 +358,7 @@ export const TRAIN_SCHEMA = {
         lambdas: { type: 'array', minItems: 1, items: { type: 'number', minimum: 0 } },
         folds: { type: 'integer', minimum: 2, default: 5 },
         cv_metric: { type: 'string', enum: ['loss', 'force_rmse'], default: 'loss' },
+        workers: { type: 'integer', minimum: 0 },
       },
     },
     output: {
@@ -831,10 +836,20 @@ export async function runTrainJob(c: TrainConfig, opts: TrainJobOptions = {}): P
 
   let fitted: FitOutcome;
   try {
+    // linear models: the per-frame design rows (~90 % of the fit) in worker threads, then the fit
+    let pre: PrecomputedDesigns | undefined;
+    const workers = c.fit.workers ?? (trainFrames.length >= 16 ? defaultDesignWorkers() : 0);
+    if (c.model.type === 'linear' && workers > 1) {
+      const t = performance.now();
+      stage = 'design';
+      const designs = await computeLinearDesigns(inner, trainFrames, linearFitWants(trainFrames, { weights: c.fit.weights, labels: train.keys }), { workers, onProgress: step });
+      pre = { designs, timeS: (performance.now() - t) / 1000, workers };
+      stage = 'fit';
+    }
     fitted = fitModel(c, trainFrames, desc, train.keys, (st) => {
       stage = st;
       progress.update(done, { stage });
-    });
+    }, pre);
   } catch (e) {
     progress.stop();
     if (e instanceof MlpotError) throw new MlpotError(e.code, `data.train ${c.data.train.path}: ${e.message}`);
@@ -1162,6 +1177,7 @@ function linearLines(f: LinearFitReport): string[] {
   if (f.energyOffset !== null) lines.push(`global energy offset b = ${f.energyOffset.toPrecision(8)} eV`);
   lines.push(`lambda = ${fmtLambda(f.lambda)}; solver: ${f.solver.method}, rank ${f.solver.rank} of ${f.nColumns} columns, reciprocal condition estimate ${f.solver.reciprocalConditionEstimate.toExponential(2)}`);
   lines.push(`${f.nFrames} frames, ${f.nRows} rows; loss: data ${f.loss.data.toPrecision(6)}, penalty ${f.loss.penalty.toPrecision(6)}`);
+  lines.push(`design rows: ${f.designWorkers ? `${f.designWorkers} worker threads` : 'this thread'} (fit.workers)`);
   if (f.lambdaPath.length) {
     lines.push('', `### Lambda path (${f.cvFolds}-fold cross-validation, metric: ${f.cvMetric})`, '', '| lambda | CV loss | CV force RMSE eV/Å | chosen |', '|---:|---:|---:|:---:|');
     for (const p of f.lambdaPath) lines.push(`| ${fmtLambda(p.lambda)} | ${p.cvLoss.toPrecision(6)} | ${num(p.cvForceRmse)} | ${p.lambda === f.lambda ? 'yes' : ''} |`);
@@ -1189,13 +1205,24 @@ function nnLines(r: NNFitReport): string[] {
   ];
 }
 
+/** Design rows of a linear fit computed before `fitModel` (in worker threads), with their wall time. */
+export interface PrecomputedDesigns {
+  designs: LinearDesign[];
+  timeS: number;
+  workers: number;
+}
+
 /** Fit the configured model type on `frames`; `onStage` names the current stage for the progress line. */
-export function fitModel(c: TrainConfig, frames: Structure[], desc: Descriptor, labels: LabelKeys, onStage: (stage: string) => void): FitOutcome {
+export function fitModel(c: TrainConfig, frames: Structure[], desc: Descriptor, labels: LabelKeys, onStage: (stage: string) => void, pre?: PrecomputedDesigns): FitOutcome {
   const t0 = performance.now();
   const type = c.model.type;
   if (type === 'linear') {
-    const r = fitLinear(frames, linearOptions(c, desc, labels));
+    const r = fitLinear(frames, { ...linearOptions(c, desc, labels), ...(pre ? { designs: pre.designs } : {}) });
     const f = r.report;
+    if (pre) {
+      f.fitTimeS += pre.timeS; // the fit's wall time includes the design rows made before it
+      f.designWorkers = pre.workers;
+    }
     const chosen = f.lambdaPath.find((p) => p.lambda === f.lambda);
     const out: FitOutcome = {
       json: r.potential.toJSON(), report: f, fitTimeS: f.fitTimeS, warnings: f.warnings, lines: linearLines(f), nFrames: f.nFrames, lambda: f.lambda,

@@ -30,10 +30,9 @@
 import { ValidationError } from '../core/errors.js';
 import { NormalEquations } from '../core/linalg.js';
 import type { Descriptor } from '../descriptors/descriptor.js';
-import { linearDesign } from '../models/linear.js';
-import { buildNeighborList } from '../neighbors/build.js';
+import type { LinearDesign } from '../models/linear.js';
 import { kFold, type TrainingRecord } from './dataset.js';
-import { energyRow, frameRows, solveRidge, type Layout, type LossWeights, type OffsetMode, type Sums } from './linear-fit.js';
+import { energyRow, frameRows, recordDesign, solveRidge, type Layout, type LossWeights, type OffsetMode, type Sums } from './linear-fit.js';
 import { computeMetrics, type MetricSample, type MetricsRecord } from './metrics.js';
 
 export interface CrossValidateOptions {
@@ -57,6 +56,11 @@ export interface CrossValidateOptions {
   fullFit?: boolean;
   /** Progress callback (frames featurised so far). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Design rows computed elsewhere, one per record (force rows wherever a record has forces, virial
+   * rows where its stress is fitted: `designWants(records, weights, true)`); see `LinearFitOptions.designs`.
+   */
+  designs?: readonly LinearDesign[];
 }
 
 export interface FoldResult {
@@ -154,19 +158,17 @@ export function crossValidateLinear(records: readonly TrainingRecord[], opts: Cr
   const warnings: string[] = [];
 
   // --- design rows once per frame, into the fold's accumulator; keep the prediction rows ---
+  if (opts.designs && opts.designs.length !== n) throw new ValidationError(`crossValidateLinear: designs has ${opts.designs.length} entries for ${n} records`);
   const acc = Array.from({ length: k }, () => new NormalEquations(ntot));
   const stored: Stored[] = new Array<Stored>(n);
   let designS = 0, accumulateS = 0, nRows = 0, nAtoms = 0;
   for (let fi = 0; fi < n; fi++) {
     const rec = records[fi]!;
     const ta = now();
-    const s = rec.structure;
     const na = rec.natoms;
     nAtoms += na;
     const use = { energy: w.energy > 0 && rec.energy !== undefined, forces: w.forces > 0 && rec.forces !== undefined, stress: w.stress > 0 && rec.stress !== undefined };
-    const nl = buildNeighborList(s, desc.cutoff);
-    if (nl.minDistance < 0.1) throw new ValidationError(`record ${rec.index}: atoms ${nl.minPair[0]} and ${nl.minPair[1]} are ${nl.minDistance.toPrecision(3)} Å apart (overlapping atoms)`);
-    const d = linearDesign(desc, s, nl, { forces: rec.forces !== undefined, virial: use.stress });
+    const d = recordDesign(desc, rec, { forces: rec.forces !== undefined, virial: use.stress }, opts.designs?.[fi], 'crossValidateLinear');
     let erow: Float64Array | null = null;
     if (rec.energy !== undefined) {
       erow = new Float64Array(ntot);

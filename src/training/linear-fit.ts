@@ -86,6 +86,13 @@ export interface LinearFitOptions {
   labels?: LabelKeys;
   /** Frames only evaluated (metrics in the report), never fitted. */
   validation?: readonly Structure[];
+  /**
+   * Design rows computed elsewhere (in parallel by `computeLinearDesigns` of src/node/design-pool.ts),
+   * one per frame in `frames` order, with force rows where the frame's forces are fitted and virial
+   * rows where its stress is (`designWants` says which). Omitted: computed here one frame at a time.
+   * Either way the fit is the same to the last bit (the rows are accumulated in frame order).
+   */
+  designs?: readonly LinearDesign[];
 }
 
 export interface LambdaPoint {
@@ -117,8 +124,10 @@ export interface LinearFitReport {
   loss: { data: number; penalty: number; total: number };
   /** How the final system was solved; rank = determined directions of nColumns. */
   solver: { method: 'cholesky' | 'eigen-pinv'; rank: number; reciprocalConditionEstimate: number };
-  /** Wall time of the whole fit (s). */
+  /** Wall time of the whole fit (s), including design rows made before it (`designs`) when the caller adds them. */
   fitTimeS: number;
+  /** Worker threads that made the design rows (set by callers that pass `designs`; absent: this thread). */
+  designWorkers?: number;
   warnings: string[];
   metrics: { train: MetricsRecord; validation?: MetricsRecord };
 }
@@ -189,7 +198,8 @@ export function fitLinear(frames: readonly Structure[], opts: LinearFitOptions):
   const wantForceAcc = cv && w.forces > 0;
   const acc: Accumulator[] = Array.from({ length: k }, () => ({ all: new NormalEquations(L.ntot), forces: wantForceAcc ? new NormalEquations(L.ntot) : null }));
   let nRows = 0;
-  for (const rec of records) nRows += addFrame(desc, rec, L, w, offset, energyPerAtom, acc[foldOf[rec.index]!]!);
+  if (opts.designs && opts.designs.length !== records.length) throw new ValidationError(`fitLinear: designs has ${opts.designs.length} entries for ${records.length} frames`);
+  for (const rec of records) nRows += addFrame(desc, rec, L, w, offset, energyPerAtom, acc[foldOf[rec.index]!]!, opts.designs?.[rec.index]);
   const sums = acc.map((a) => ({ all: sumsOf(a.all), forces: a.forces ? sumsOf(a.forces) : null }));
   const total = addSums(sums.map((s) => s.all), L.ntot);
   if (total.rows === 0) throw new ValidationError('fitLinear: no rows to fit (no labels with a positive weight)');
@@ -343,14 +353,54 @@ export function frameRows(d: LinearDesign, rec: TrainingRecord, L: Layout, w: Re
 }
 
 /** Add the rows of one frame (energy row, 3N force rows, 6 stress rows) to `acc`; returns the row count. */
-function addFrame(desc: Descriptor, rec: TrainingRecord, L: Layout, w: Required<LossWeights>, offset: OffsetMode, perAtom: boolean, acc: Accumulator): number {
-  const s = rec.structure;
+/** What a frame's design must hold: force rows, virial rows (`LinearFitOptions.designs`). */
+export interface DesignWant {
+  forces: boolean;
+  virial: boolean;
+}
+
+/**
+ * The design rows each record needs under loss weights `w` (forces where its forces are fitted or,
+ * with `keepForces`, present at all; virial where its stress is fitted), for `LinearFitOptions.designs`.
+ */
+export function designWants(records: readonly TrainingRecord[], w: LossWeights, keepForces = false): DesignWant[] {
+  return records.map((r) => ({ forces: r.forces !== undefined && (keepForces || w.forces > 0), virial: (w.stress ?? 0) > 0 && r.stress !== undefined }));
+}
+
+/** Closest approach allowed in a training frame (Å). */
+export const MIN_TRAINING_DISTANCE = 0.1;
+
+/** The design rows of frame `index` (structure `s`): neighbour list, overlapping-atoms check, `linearDesign`. */
+export function frameDesign(desc: Descriptor, s: Structure, index: number, want: DesignWant): LinearDesign {
+  const nl = buildNeighborList(s, desc.cutoff);
+  if (nl.minDistance < MIN_TRAINING_DISTANCE) throw new ValidationError(`frame ${index}: atoms ${nl.minPair[0]} and ${nl.minPair[1]} are ${nl.minDistance.toPrecision(3)} Å apart (overlapping atoms)`);
+  return linearDesign(desc, s, nl, want);
+}
+
+/** The design rows `fitLinear(frames, opts)` needs for each frame (for `LinearFitOptions.designs`). */
+export function linearFitWants(frames: readonly Structure[], opts: Pick<LinearFitOptions, 'weights' | 'labels'>): DesignWant[] {
+  const w = opts.weights;
+  const dsOpts: DatasetOptions = { require: { energy: w.energy > 0, forces: w.forces > 0 } };
+  if (opts.labels) dsOpts.labels = opts.labels;
+  return designWants(makeDataset(frames, dsOpts), w);
+}
+
+/** The design of one record, computed here (with the overlapping-atoms check) or taken from `pre` after checking it fits. */
+export function recordDesign(desc: Descriptor, rec: TrainingRecord, want: DesignWant, pre: LinearDesign | undefined, who: string): LinearDesign {
+  if (pre) {
+    if (pre.n !== rec.natoms || pre.ncol !== desc.species.length * desc.size) throw new ValidationError(`${who}: designs[${rec.index}] is for ${pre.n} atoms x ${pre.ncol} columns, frame ${rec.index} needs ${rec.natoms} x ${desc.species.length * desc.size}`);
+    if (want.forces && !pre.forces) throw new ValidationError(`${who}: designs[${rec.index}] has no force rows but frame ${rec.index}'s forces are used`);
+    if (want.virial && !pre.virial) throw new ValidationError(`${who}: designs[${rec.index}] has no virial rows but frame ${rec.index}'s stress is fitted`);
+    return pre;
+  }
+  return frameDesign(desc, rec.structure, rec.index, want);
+}
+
+function addFrame(desc: Descriptor, rec: TrainingRecord, L: Layout, w: Required<LossWeights>, offset: OffsetMode, perAtom: boolean, acc: Accumulator, pre: LinearDesign | undefined): number {
   const n = rec.natoms;
   const use = { energy: w.energy > 0 && rec.energy !== undefined, forces: w.forces > 0 && rec.forces !== undefined, stress: w.stress > 0 && rec.stress !== undefined };
   if (!use.energy && !use.forces && !use.stress) return 0;
-  const nl = buildNeighborList(s, desc.cutoff);
-  if (nl.minDistance < 0.1) throw new ValidationError(`frame ${rec.index}: atoms ${nl.minPair[0]} and ${nl.minPair[1]} are ${nl.minDistance.toPrecision(3)} Å apart (overlapping atoms)`);
-  const d = linearDesign(desc, s, nl, { forces: use.forces, virial: use.stress });
+  const d = recordDesign(desc, rec, { forces: use.forces, virial: use.stress }, pre, 'fitLinear');
   const { block, weights, targets, rows, fStart } = frameRows(d, rec, L, w, offset, perAtom, use);
   const ntot = L.ntot;
   acc.all.addRows(block, weights, targets, rows);
