@@ -38,10 +38,11 @@ import type { Potential } from '../potentials/potential.js';
 import { StillingerWeber } from '../potentials/sw.js';
 import { bulk, perturbCell, rattle, supercell } from '../structure/builders.js';
 import { floatArray, type Structure } from '../structure/structure.js';
-import { fitLinear } from '../training/linear-fit.js';
+import { fitLinear, linearFitWants } from '../training/linear-fit.js';
 import { swMdSystem } from './md.js';
 import { planDescriptor, planFromFile, repoRoot } from './mlearn.js';
 import { readMlearnJson } from '../io/mlearn.js';
+import { computeLinearDesigns } from '../node/design-pool.js';
 import { enableNativeLinalg } from '../node/linalg-native.js';
 
 /** Descriptor size settings (Si, maxBodyOrder 4). */
@@ -127,7 +128,7 @@ function nve(pot: Potential, s0: Structure, v0: Float64Array, steps: number, war
   return { seconds, cpuSeconds: (c.user + c.system) / 1e6, rebuilds: engine.rebuilds - r0, drift: Math.abs(e1 - e0) / s0.length };
 }
 
-export function runMlMdBench(opts: MlMdOptions = {}): MlMdRow[] {
+export async function runMlMdBench(opts: MlMdOptions = {}): Promise<MlMdRow[]> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const steps = opts.steps ?? 200;
   const repeats = opts.repeats ?? 1;
@@ -161,10 +162,16 @@ export function runMlMdBench(opts: MlMdOptions = {}): MlMdRow[] {
     const plan = planFromFile(config);
     const frames = readMlearnJson(readFileSync(plan.trainPath, 'utf8'), { file: plan.trainPath });
     const d = planDescriptor(plan.descriptor, frames);
-    const { potential, report } = fitLinear(frames, {
+    // as mlpot train does: the design rows in worker threads, then the fit (its time includes them)
+    const fitOpts = {
       descriptor: d, weights: plan.weights, ...(plan.lambdas ? { lambdas: plan.lambdas } : { lambda: plan.lambda ?? 0 }),
       folds: plan.folds, seed: plan.seed, cvMetric: plan.cvMetric, offset: plan.offset, energyPerAtom: plan.energyPerAtom,
-    });
+    };
+    const t = performance.now();
+    const designs = await computeLinearDesigns(d, frames, linearFitWants(frames, fitOpts));
+    const designS = (performance.now() - t) / 1000;
+    const { potential, report } = fitLinear(frames, { ...fitOpts, designs });
+    report.fitTimeS += designS;
     const counts = (d as { counts?: readonly number[] }).counts;
     entries.push({
       row: { engine: `mlearn ${basename(config, '.yaml')} (fit here)`, features: d.size, ...(counts ? { counts } : {}), cutoff: d.cutoff, atoms: s.length, steps, fitSeconds: report.fitTimeS },
