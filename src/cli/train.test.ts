@@ -227,5 +227,11 @@ test('fit.workers: design rows in 2 worker threads give the same model file as i
     assert.match(md, workers === 2 ? /design rows: 2 worker threads/ : /design rows: this thread/);
   }
   assert.equal(outs[1], outs[0]);
+  // designs too large for memory: made one frame at a time instead, with a note, same model
+  const res = await runTrainJob(loadTrainConfig(join(dir, 'w2.yaml')), { print: false, progress: false, designMemoryBytes: 1000 });
+  assert.equal(JSON.stringify((JSON.parse(readFileSync(res.modelPath, 'utf8')) as { coefficients: unknown }).coefficients), outs[0]);
+  const rep = JSON.parse(readFileSync(join(res.reportDir, 'report.json'), 'utf8')) as TrainReport;
+  assert.ok(rep.notes.some((n) => /design rows of all frames would take .* made one frame at a time/.test(n)), rep.notes.join('; '));
+  assert.match(readFileSync(join(res.reportDir, 'report.md'), 'utf8'), /design rows: this thread/);
   assert.throws(() => loadTrainConfig(config('wbad.yaml', `data:\n  train: data/train.extxyz\nmodel:\n  type: linear\n${DESCRIPTOR}\nfit:\n  workers: -1\n`)), /fit\.workers/);
 });

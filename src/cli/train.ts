@@ -25,6 +25,7 @@
  * Errors in the config name the key path (e.g. `model.descriptor.cutof`), the file and the line.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { freemem } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
@@ -50,7 +51,7 @@ import { calibration, calibrationSVG, type CalibrationRecord } from '../training
 import type { KernelSpec } from '../models/kernels.js';
 import { computeMetrics, type MetricSample, type MetricsRecord } from '../training/metrics.js';
 import { histogramSVG, paritySVG } from '../training/plots.js';
-import { computeLinearDesigns, defaultDesignWorkers } from '../node/design-pool.js';
+import { computeLinearDesigns, defaultDesignWorkers, designBytes } from '../node/design-pool.js';
 import { readStructures } from '../node/files.js';
 import { ConfigError, snakeKey } from './config.js';
 import { VERSION } from './main.js';
@@ -792,6 +793,8 @@ export interface TrainJobOptions {
   progress?: boolean;
   /** Print a JSON summary on stdout instead of the table. */
   json?: boolean;
+  /** Most memory the pooled design rows of a linear fit may take (bytes; default half the free memory); above it they are made one frame at a time. */
+  designMemoryBytes?: number;
 }
 
 /**
@@ -839,10 +842,15 @@ export async function runTrainJob(c: TrainConfig, opts: TrainJobOptions = {}): P
     // linear models: the per-frame design rows (~90 % of the fit) in worker threads, then the fit
     let pre: PrecomputedDesigns | undefined;
     const workers = c.fit.workers ?? (trainFrames.length >= 16 ? defaultDesignWorkers() : 0);
-    if (c.model.type === 'linear' && workers > 1) {
+    const wants = c.model.type === 'linear' && workers > 1 ? linearFitWants(trainFrames, { weights: c.fit.weights, labels: train.keys }) : null;
+    const bytes = wants ? designBytes(inner, trainFrames, wants) : 0;
+    const limit = opts.designMemoryBytes ?? 0.5 * freemem();
+    if (wants && bytes > limit) {
+      note(`fit.workers: the design rows of all frames would take ${(bytes / 2 ** 30).toFixed(3)} GiB (limit ${(limit / 2 ** 30).toFixed(3)} GiB: half the free memory); made one frame at a time in this thread instead`);
+    } else if (wants) {
       const t = performance.now();
       stage = 'design';
-      const designs = await computeLinearDesigns(inner, trainFrames, linearFitWants(trainFrames, { weights: c.fit.weights, labels: train.keys }), { workers, onProgress: step });
+      const designs = await computeLinearDesigns(inner, trainFrames, wants, { workers, onProgress: step });
       pre = { designs, timeS: (performance.now() - t) / 1000, workers };
       stage = 'fit';
     }

@@ -11,7 +11,7 @@ import { crossValidateLinear } from '../training/cross-validate.js';
 import { makeDataset } from '../training/dataset.js';
 import { designWants, fitLinear, frameDesign, linearFitWants } from '../training/linear-fit.js';
 import type { LinearDesign } from '../models/linear.js';
-import { computeLinearDesigns } from './design-pool.js';
+import { computeLinearDesigns, designBytes } from './design-pool.js';
 
 const TIMEOUT = { timeout: 120000 };
 
@@ -58,6 +58,9 @@ test('designs from 2 workers are bit-identical to the serial ones (ACE, 12 frame
   assert.equal(par[1]!.virial, undefined);
   const serial = await computeLinearDesigns(d, fr, wants, { workers: 0 });
   fr.forEach((_, k) => sameDesign(par[k]!, serial[k]!, `frame ${k} (workers 0)`));
+  // the memory estimate the CLI checks before a pooled fit is the designs' actual size (counts aside)
+  const actual = serial.reduce((b, x) => b + x.features.byteLength + x.energy.byteLength + (x.forces?.byteLength ?? 0) + (x.virial?.byteLength ?? 0), 0);
+  assert.equal(designBytes(d, fr, wants), actual);
 });
 
 test('fitLinear and crossValidateLinear with pooled designs give the serial result exactly', TIMEOUT, async () => {

@@ -51,6 +51,17 @@ export type DesignReply =
   | { id: number; design: LinearDesign }
   | { id: number; error: { name: string; message: string } };
 
+/** Bytes the designs of `frames` take (features, energy and force/virial rows), for a memory check before a pooled fit. */
+export function designBytes(desc: Descriptor, frames: readonly Structure[], wants: readonly DesignWant[]): number {
+  const ncol = desc.species.length * desc.size;
+  let b = 0;
+  frames.forEach((s, i) => {
+    const n = s.length;
+    b += 8 * (n * desc.size + ncol + (wants[i]?.forces ? 3 * n * ncol : 0) + (wants[i]?.virial ? 6 * ncol : 0));
+  });
+  return b;
+}
+
 /** Worker threads used by default: one per available CPU, at most 8. */
 export function defaultDesignWorkers(): number {
   return Math.max(1, Math.min(8, availableParallelism()));
