@@ -147,8 +147,8 @@ export class AceDescriptor implements Descriptor {
   // C_p[M] = sum G(la ma, lb mb, L M) A[a, ma] A[b, mb]; a nu = 3 term is C_p . A[t3], a nu = 4 term C_p . C_p'
   private readonly pcOff: Int32Array;
   private readonly pcVal: Float64Array;
-  private readonly pe1: Int32Array;
-  private readonly pe2: Int32Array;
+  /** Slot indices (i1, i2) of each Gaunt entry of the pair couplings, interleaved (one stream for both). */
+  private readonly pe12: Int32Array;
   /** Entries of output o of the pair couplings: [pseg[o], pseg[o + 1]). */
   private readonly pseg: Int32Array;
   private readonly pec: Float64Array;
@@ -186,6 +186,8 @@ export class AceDescriptor implements Descriptor {
   /** A and GA of every atom (the unordered-pair gradient path), grown on demand. */
   private allA = new Float64Array(0);
   private allGA = new Float64Array(0);
+  /** allGA with the parity (-1)^l of each entry applied (the partner's share of a pair). */
+  private allGAp = new Float64Array(0);
   /** Owner pairs inside the cutoff of the last gradient pass: pair index, (i, j), (u, r). */
   private vp = new Int32Array(0);
   private vij = new Int32Array(0);
@@ -458,14 +460,13 @@ export class AceDescriptor implements Descriptor {
       }
       ent.length = w;
       const ne = ent.length;
-      this.pe1 = new Int32Array(ne);
-      this.pe2 = new Int32Array(ne);
       this.pec = new Float64Array(ne);
+      this.pe12 = new Int32Array(2 * ne);
       this.pseg = new Int32Array(off + 1);
       for (let e = 0; e < ne; e++) {
         const [o, i1, i2, c] = ent[e]!;
-        this.pe1[e] = i1;
-        this.pe2[e] = i2;
+        this.pe12[2 * e] = i1;
+        this.pe12[2 * e + 1] = i2;
         this.pec[e] = c;
         this.pseg[o + 1]++;
       }
@@ -659,22 +660,22 @@ export class AceDescriptor implements Descriptor {
 
   /** C[o] = sum of c_e A[e1] A[e2] over the Gaunt entries e of output o (every pair coupling). */
   private couplingsForward(): void {
-    const A = this.A, C = this.pcVal, e1 = this.pe1, e2 = this.pe2, ec = this.pec, seg = this.pseg, nout = seg.length - 1;
+    const A = this.A, C = this.pcVal, e12 = this.pe12, ec = this.pec, seg = this.pseg, nout = seg.length - 1;
     for (let o = 0, q = 0; o < nout; o++) {
       let acc = 0;
-      for (const end = seg[o + 1]!; q < end; q++) acc += ec[q]! * A[e1[q]!]! * A[e2[q]!]!;
+      for (const end = seg[o + 1]!; q < end; q++) acc += ec[q]! * A[e12[2 * q]!]! * A[e12[2 * q + 1]!]!;
       C[o] = acc;
     }
   }
 
   /** GA += dC pushed back through the pair couplings (the adjoint of `couplingsForward`). */
   private couplingsBackward(): void {
-    const A = this.A, GA = this.GA, dC = this.pcAdj, e1 = this.pe1, e2 = this.pe2, ec = this.pec, seg = this.pseg, nout = seg.length - 1;
+    const A = this.A, GA = this.GA, dC = this.pcAdj, e12 = this.pe12, ec = this.pec, seg = this.pseg, nout = seg.length - 1;
     for (let o = 0; o < nout; o++) {
       const d = dC[o]!;
       if (d === 0) continue;
       for (let q = seg[o]!, end = seg[o + 1]!; q < end; q++) {
-        const c = ec[q]! * d, i1 = e1[q]!, i2 = e2[q]!;
+        const c = ec[q]! * d, i1 = e12[2 * q]!, i2 = e12[2 * q + 1]!;
         GA[i1] += c * A[i2]!;
         GA[i2] += c * A[i1]!;
       }
@@ -735,8 +736,9 @@ export class AceDescriptor implements Descriptor {
     if (this.allA.length < n * cA) {
       this.allA = new Float64Array(n * cA);
       this.allGA = new Float64Array(n * cA);
+      this.allGAp = new Float64Array(n * cA);
     }
-    const allA = this.allA, allGA = this.allGA, A = this.A, GA = this.GA;
+    const allA = this.allA, allGA = this.allGA, allGAp = this.allGAp, A = this.A, GA = this.GA;
     const sR = this.sR1, sdR = this.sdR1, sY = this.sY1, sdY = this.sdY1, GR = this.sGR, GdR = this.sGdR;
     const radial = this.radial, harm = this.sh;
     allA.fill(0, 0, n * cA);
@@ -794,7 +796,11 @@ export class AceDescriptor implements Descriptor {
       for (let z = 0, c = i * cA, a0 = 0; z < ns; z++) {
         for (let nn = 0; nn < nR; nn++, a0 += nLM) {
           const cnt = nlmOf[nn]!;
-          for (let lm = 0; lm < cnt; lm++) allGA[c + lm] = GA[a0 + lm]!;
+          for (let lm = 0; lm < cnt; lm++) {
+            const g = GA[a0 + lm]!;
+            allGA[c + lm] = g;
+            allGAp[c + lm] = par[lm]! * g;
+          }
           c += cnt;
         }
       }
@@ -811,7 +817,7 @@ export class AceDescriptor implements Descriptor {
       for (let nn = 0; nn < nR; nn++) {
         const cnt = nlmOf[nn]!, Rv = sR[nn]!, dRv = sdR[nn]!;
         for (let lm = 0; lm < cnt; lm++) {
-          const g = allGA[gi + lm]! + par[lm]! * allGA[gj + lm]!;
+          const g = allGA[gi + lm]! + allGAp[gj + lm]!;
           GR[lm] += Rv * g;
           GdR[lm] += dRv * g;
         }
