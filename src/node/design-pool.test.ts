@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../core/rng.js';
-import { MlpotError, ValidationError } from '../core/errors.js';
+import { MlpotError, ParameterError, ValidationError } from '../core/errors.js';
 import { AceDescriptor } from '../descriptors/ace.js';
 import { StillingerWeber } from '../potentials/sw.js';
 import { bulk, rattle } from '../structure/builders.js';
@@ -89,6 +89,17 @@ test('a frame with overlapping atoms rejects the pooled call with the serial mes
   const wants = fr.map(() => ({ forces: true, virial: false }));
   await assert.rejects(computeLinearDesigns(desc(), fr, wants, { workers: 2 }), (e: unknown) => e instanceof ValidationError && /frame 3: atoms 0 and 1 are 0\.0100 Å apart \(overlapping atoms\)/.test(e.message));
   assert.throws(() => frameDesign(desc(), fr[3]!, 3, wants[3]!), /frame 3: atoms 0 and 1 are 0\.0100 Å apart/);
+  // an element the descriptor does not know: the serial ParameterError, class and message
+  const ge = frames(3, 2);
+  ge[1]!.numbers[2] = 32;
+  let serial = '';
+  try {
+    frameDesign(desc(), ge[1]!, 1, wants[1]!);
+  } catch (e) {
+    serial = (e as Error).message;
+  }
+  assert.match(serial, /atom 2 is Ge/);
+  await assert.rejects(computeLinearDesigns(desc(), ge, wants.slice(0, 3), { workers: 2 }), (e: unknown) => e instanceof ParameterError && e.message === serial);
 });
 
 test('designs that do not fit the frames are rejected naming the frame', TIMEOUT, async () => {

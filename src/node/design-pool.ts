@@ -18,7 +18,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { MlpotError, ValidationError } from '../core/errors.js';
+import { MlpotError, ParameterError, ValidationError } from '../core/errors.js';
 import type { Descriptor } from '../descriptors/descriptor.js';
 import type { LinearDesign } from '../models/linear.js';
 import { linalgBackendName } from '../core/linalg.js';
@@ -107,7 +107,9 @@ export async function computeLinearDesigns(desc: Descriptor, frames: readonly St
         workers.push(w);
         w.on('message', (m: DesignReply) => {
           if ('error' in m) {
-            fail(m.error.name === 'ValidationError' || m.error.name === 'ParameterError' ? new ValidationError(m.error.message) : new MlpotError('WORKER', `design worker ${k}, frame ${m.id}: ${m.error.name}: ${m.error.message}`));
+            // the frame's own errors keep their class and message (as in the serial path); others name the worker
+            const { name, message } = m.error;
+            fail(name === 'ValidationError' ? new ValidationError(message) : name === 'ParameterError' ? new ParameterError(message) : new MlpotError('WORKER', `design worker ${k}, frame ${m.id}: ${name}: ${message}`));
             return;
           }
           out[m.id] = m.design;
