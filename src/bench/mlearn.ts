@@ -119,7 +119,7 @@ export interface MlearnRow {
 }
 
 /** Run one plan: read data, CV, and the full-data fit timing. */
-export async function runPlan(plan: TrainPlan, log?: (s: string) => void, workers = defaultDesignWorkers()): Promise<{ cv: CrossValidationResult; frames: number; nFeatures: number; designWorkers: number }> {
+export async function runPlan(plan: TrainPlan, log?: (s: string) => void, workers = defaultDesignWorkers()): Promise<{ cv: CrossValidationResult; frames: number; nFeatures: number }> {
   const frames = readMlearnJson(readFileSync(plan.trainPath, 'utf8'), { file: plan.trainPath });
   const desc = planDescriptor(plan.descriptor, frames);
   const records = makeDataset(frames, { require: { energy: plan.weights.energy > 0, forces: plan.weights.forces > 0 } });
@@ -142,7 +142,7 @@ export async function runPlan(plan: TrainPlan, log?: (s: string) => void, worker
   cv.timings.designS += poolS;
   if (cv.timings.fullFitS !== null) cv.timings.fullFitS += poolS;
   cv.timings.totalS += poolS;
-  return { cv, frames: frames.length, nFeatures: desc.size, designWorkers: workers };
+  return { cv, frames: frames.length, nFeatures: desc.size };
 }
 
 /** The repository root: the nearest directory above this file with a package.json (dist/ or .build/NAME/). */

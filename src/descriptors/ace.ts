@@ -364,7 +364,7 @@ export class AceDescriptor implements Descriptor {
     this.maxBlockRows = maxRows;
     {
       const key = new Map<string, number>();
-      const pa: number[] = [], pb: number[] = [], pg: GauntTable[] = [], po: number[] = [], pL: number[] = [];
+      const pa: number[] = [], pb: number[] = [], pg: GauntTable[] = [], po: number[] = [];
       let off = 0;
       const pair = (ca: number, la: number, cb: number, lb: number, L: number): number => {
         const kk = `${ca},${la},${cb},${lb},${L}`;
@@ -376,7 +376,6 @@ export class AceDescriptor implements Descriptor {
           pb.push(cb * this.nLM + lb * lb);
           pg.push(gaunt(la, lb, L));
           po.push(off);
-          pL.push(L);
           off += 2 * L + 1;
         }
         return id;
@@ -431,17 +430,17 @@ export class AceDescriptor implements Descriptor {
         pending = left;
       }
       this.tpc = tpc;
-      const rowsOf: number[][] = [[], [], [], []];
-      for (let k = 0; k < this.size; k++) {
-        const nu = tnu[k]!, c = (t: number) => tc[4 * k + t]!, l = (t: number) => tl[4 * k + t]!;
-        if (nu === 1) rowsOf[0]!.push(k, c(0) * this.nLM, 0, 1);
-        else if (nu === 2) rowsOf[1]!.push(k, c(0) * this.nLM + l(0) * l(0), c(1) * this.nLM + l(0) * l(0), 2 * l(0) + 1);
-        else if (nu === 3) rowsOf[2]!.push(k, po[tpc[2 * k]!]!, tpc[2 * k + 1]!, 2 * pL[tpc[2 * k]!]! + 1);
-        else rowsOf[3]!.push(k, po[tpc[2 * k]!]!, po[tpc[2 * k + 1]!]!, 2 * this.g4[tcp[k]!]!.L + 1);
-      }
-      [this.pt1, this.pt2, this.pt3, this.pt4] = rowsOf.map((r) => Int32Array.from(r)) as [Int32Array, Int32Array, Int32Array, Int32Array];
       po.push(off); // end of the last pair: pcOff[p + 1] - pcOff[p] = 2L + 1
       this.pcOff = Int32Array.from(po);
+      const rowsOf: number[][] = [[], [], [], []];
+      for (let k = 0; k < this.size; k++) {
+        const nu = tnu[k]!, c = (t: number) => tc[4 * k + t]!, l = (t: number) => tl[4 * k + t]!, p1 = tpc[2 * k]!;
+        if (nu === 1) rowsOf[0]!.push(k, c(0) * this.nLM, 0, 1);
+        else if (nu === 2) rowsOf[1]!.push(k, c(0) * this.nLM + l(0) * l(0), c(1) * this.nLM + l(0) * l(0), 2 * l(0) + 1);
+        else if (nu === 3) rowsOf[2]!.push(k, po[p1]!, tpc[2 * k + 1]!, po[p1 + 1]! - po[p1]!);
+        else rowsOf[3]!.push(k, po[p1]!, po[tpc[2 * k + 1]!]!, po[p1 + 1]! - po[p1]!);
+      }
+      [this.pt1, this.pt2, this.pt3, this.pt4] = rowsOf.map((r) => Int32Array.from(r)) as [Int32Array, Int32Array, Int32Array, Int32Array];
       // every Gaunt entry of every pair as flat absolute indices, grouped by output: C[o] = sum over
       // entries e in [pseg[o], pseg[o+1]) of c_e A[e1] A[e2] (no read-modify-write of C)
       const ent: [number, number, number, number][] = [];
@@ -487,7 +486,7 @@ export class AceDescriptor implements Descriptor {
     this.sV = new Float64Array(4 * this.L + 1);
     this.nA = ns * nR * this.nLM;
     this.A = new Float64Array(this.nA);
-    this.GA = new Float64Array(ns * nR * this.nLM);
+    this.GA = new Float64Array(this.nA);
     this.S2 = new Float64Array(Math.max(1, ns * nR * (this.L2 + 1)));
     this.T2 = new Float64Array(Math.max(1, 3 * ns * nR * (this.L2 + 1)));
   }

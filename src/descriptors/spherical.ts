@@ -106,9 +106,13 @@ export class RealSphericalHarmonics {
 
   /**
    * Y_lm(u) for l <= lmax (<= L) into Y[at ..], and when dY is given the gradients with respect to
-   * the displacement d = r u into dY[3 at ..]. u must be a unit vector, r > 0.
+   * the displacement d = r u into dY[3 at ..] (without dY: `values`). u must be a unit vector, r > 0.
    */
   evaluate(ux: number, uy: number, uz: number, r: number, lmax: number, Y: Float64Array, at: number, dY: Float64Array | null): void {
+    if (!dY) {
+      this.values(ux, uy, uz, lmax, Y, at);
+      return;
+    }
     const q = this.q, dq = this.dq, C = this.C, S = this.S, K = this.K;
     this.azimuthal(ux, uy, lmax);
     // q_l^m(z) and dq/dz by the three-term recurrence in l for each m
@@ -137,38 +141,34 @@ export class RealSphericalHarmonics {
         const k = K[t0 + m]!, qv = q[t0 + m]! * k, dqv = dq[t0 + m]! * k;
         if (m === 0) {
           Y[c] = qv;
-          if (dY) {
-            // grad Y~ = (0, 0, dq); tangential part / r
-            const gz = dqv;
-            const s = uz * gz;
-            dY[3 * c] = -ux * s * ir;
-            dY[3 * c + 1] = -uy * s * ir;
-            dY[3 * c + 2] = (gz - uz * s) * ir;
-          }
+          // grad Y~ = (0, 0, dq); tangential part / r
+          const gz = dqv;
+          const s = uz * gz;
+          dY[3 * c] = -ux * s * ir;
+          dY[3 * c + 1] = -uy * s * ir;
+          dY[3 * c + 2] = (gz - uz * s) * ir;
           continue;
         }
         const cm = C[m]!, sm = S[m]!;
         Y[c + m] = qv * cm;
         Y[c - m] = qv * sm;
-        if (dY) {
-          const cm1 = C[m - 1]!, sm1 = S[m - 1]!;
-          // +m: (q m C_{m-1}, -q m S_{m-1}, dq C_m)
-          let gx = qv * m * cm1, gy = -qv * m * sm1, gz = dqv * cm;
-          let s = ux * gx + uy * gy + uz * gz;
-          let b = 3 * (c + m);
-          dY[b] = (gx - ux * s) * ir;
-          dY[b + 1] = (gy - uy * s) * ir;
-          dY[b + 2] = (gz - uz * s) * ir;
-          // -m: (q m S_{m-1}, q m C_{m-1}, dq S_m)
-          gx = qv * m * sm1;
-          gy = qv * m * cm1;
-          gz = dqv * sm;
-          s = ux * gx + uy * gy + uz * gz;
-          b = 3 * (c - m);
-          dY[b] = (gx - ux * s) * ir;
-          dY[b + 1] = (gy - uy * s) * ir;
-          dY[b + 2] = (gz - uz * s) * ir;
-        }
+        const cm1 = C[m - 1]!, sm1 = S[m - 1]!;
+        // +m: (q m C_{m-1}, -q m S_{m-1}, dq C_m)
+        let gx = qv * m * cm1, gy = -qv * m * sm1, gz = dqv * cm;
+        let s = ux * gx + uy * gy + uz * gz;
+        let b = 3 * (c + m);
+        dY[b] = (gx - ux * s) * ir;
+        dY[b + 1] = (gy - uy * s) * ir;
+        dY[b + 2] = (gz - uz * s) * ir;
+        // -m: (q m S_{m-1}, q m C_{m-1}, dq S_m)
+        gx = qv * m * sm1;
+        gy = qv * m * cm1;
+        gz = dqv * sm;
+        s = ux * gx + uy * gy + uz * gz;
+        b = 3 * (c - m);
+        dY[b] = (gx - ux * s) * ir;
+        dY[b + 1] = (gy - uy * s) * ir;
+        dY[b + 2] = (gz - uz * s) * ir;
       }
     }
   }

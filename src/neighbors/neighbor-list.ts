@@ -11,6 +11,7 @@
  * neighbour through a periodic image. The list holds every pair closer than `cutoff + skin` at
  * build time, so it stays valid until some atom has moved more than skin/2 (see `needsRebuild`).
  */
+import { ValidationError } from '../core/errors.js';
 
 export interface NeighborList {
   /** Number of atoms. */
@@ -160,7 +161,7 @@ export function reversePairs(nl: NeighborList): Int32Array {
       for (let q = o[j]!; q < o[j + 1]!; q++) {
         if (nb[q] === i && im[3 * q] === -im[3 * p]! && im[3 * q + 1] === -im[3 * p + 1]! && im[3 * q + 2] === -im[3 * p + 2]!) { found = q; break; }
       }
-      if (found < 0) throw new Error(`reversePairs: pair ${p} (${i} -> ${j}) has no reverse; the neighbour list is not full`);
+      if (found < 0) throw new ValidationError(`reversePairs: pair ${p} (${i} -> ${j}) has no reverse; the neighbour list is not full`);
       rev[p] = found;
     }
   }

@@ -1,6 +1,6 @@
 export { makeDataset, shuffledIndices, trainTestSplit, kFold, type TrainingRecord, type DatasetOptions } from './dataset.js';
 export { computeMetrics, evaluatePotential, type MetricsRecord, type MetricSample } from './metrics.js';
-export { fitLinear, designWants, frameDesign, linearFitWants, MIN_TRAINING_DISTANCE, type DesignWant, type LinearFitOptions, type LinearFitReport, type LinearFitResult, type LambdaPoint, type LossWeights, type OffsetMode } from './linear-fit.js';
+export { fitLinear, designWants, frameDesign, linearFitWants, type DesignWant, type LinearFitOptions, type LinearFitReport, type LinearFitResult, type LambdaPoint, type LossWeights, type OffsetMode } from './linear-fit.js';
 export { paritySVG, histogramSVG, niceTicks, thinIndices, escapeXml, type ParitySeries, type ParityPlotOptions, type HistogramSeries, type HistogramOptions } from './plots.js';
 export { svgProblems } from './svg-check.js';
 export { fitCommittee, fitLinearCommittee, resampleIndices, type CommitteeFitOptions, type CommitteeFitResult, type ResampleMode } from './committee-fit.js';

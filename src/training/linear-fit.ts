@@ -50,6 +50,7 @@ import type { Descriptor } from '../descriptors/descriptor.js';
 import type { LabelKeys } from '../io/labels.js';
 import { LinearPotential, linearDesign, type LinearDesign } from '../models/linear.js';
 import { buildNeighborList } from '../neighbors/build.js';
+import { assertNoOverlap } from '../neighbors/checked.js';
 import { volume } from '../structure/cell.js';
 import type { Structure } from '../structure/structure.js';
 import { kFold, makeDataset, type DatasetOptions, type TrainingRecord } from './dataset.js';
@@ -176,9 +177,7 @@ export function fitLinear(frames: readonly Structure[], opts: LinearFitOptions):
     if (!(l >= 0) || !Number.isFinite(l)) throw new ValidationError(`fitLinear: lambda ${opts.lambdas ? `lambdas[${k}]` : ''} must be a finite number >= 0, got ${l}`);
   });
   const cvMetric = opts.cvMetric ?? 'loss';
-  const dsOpts: DatasetOptions = { require: { energy: w.energy > 0, forces: w.forces > 0 } };
-  if (opts.labels) dsOpts.labels = opts.labels;
-  const records = makeDataset(frames, dsOpts);
+  const records = fitRecords(frames, opts);
   if (w.stress > 0 && !records.some((r) => r.stress)) throw new ValidationError(`fitLinear: weights.stress is ${w.stress} but no frame has a stress label "${opts.labels?.stress ?? 'REF_stress'}"`);
 
   const ns = desc.species.length;
@@ -352,7 +351,6 @@ export function frameRows(d: LinearDesign, rec: TrainingRecord, L: Layout, w: Re
   return { block, weights, targets, rows, fStart };
 }
 
-/** Add the rows of one frame (energy row, 3N force rows, 6 stress rows) to `acc`; returns the row count. */
 /** What a frame's design must hold: force rows, virial rows (`LinearFitOptions.designs`). */
 export interface DesignWant {
   forces: boolean;
@@ -367,22 +365,27 @@ export function designWants(records: readonly TrainingRecord[], w: LossWeights, 
   return records.map((r) => ({ forces: r.forces !== undefined && (keepForces || w.forces > 0), virial: (w.stress ?? 0) > 0 && r.stress !== undefined }));
 }
 
-/** Closest approach allowed in a training frame (Å). */
-export const MIN_TRAINING_DISTANCE = 0.1;
-
-/** The design rows of frame `index` (structure `s`): neighbour list, overlapping-atoms check, `linearDesign`. */
+/** The design rows of frame `index` (structure `s`): neighbour list, the shared overlapping-atoms check, `linearDesign`. */
 export function frameDesign(desc: Descriptor, s: Structure, index: number, want: DesignWant): LinearDesign {
   const nl = buildNeighborList(s, desc.cutoff);
-  if (nl.minDistance < MIN_TRAINING_DISTANCE) throw new ValidationError(`frame ${index}: atoms ${nl.minPair[0]} and ${nl.minPair[1]} are ${nl.minDistance.toPrecision(3)} Å apart (overlapping atoms)`);
+  try {
+    assertNoOverlap(s, nl);
+  } catch (e) {
+    throw e instanceof ValidationError ? new ValidationError(`frame ${index}: ${e.message}`) : e;
+  }
   return linearDesign(desc, s, nl, want);
 }
 
 /** The design rows `fitLinear(frames, opts)` needs for each frame (for `LinearFitOptions.designs`). */
 export function linearFitWants(frames: readonly Structure[], opts: Pick<LinearFitOptions, 'weights' | 'labels'>): DesignWant[] {
-  const w = opts.weights;
-  const dsOpts: DatasetOptions = { require: { energy: w.energy > 0, forces: w.forces > 0 } };
+  return designWants(fitRecords(frames, opts), opts.weights);
+}
+
+/** The records `fitLinear` fits: labels as given, energies and forces required where their weight is > 0. */
+function fitRecords(frames: readonly Structure[], opts: Pick<LinearFitOptions, 'weights' | 'labels'>): TrainingRecord[] {
+  const dsOpts: DatasetOptions = { require: { energy: opts.weights.energy > 0, forces: opts.weights.forces > 0 } };
   if (opts.labels) dsOpts.labels = opts.labels;
-  return designWants(makeDataset(frames, dsOpts), w);
+  return makeDataset(frames, dsOpts);
 }
 
 /** The design of one record, computed here (with the overlapping-atoms check) or taken from `pre` after checking it fits. */
@@ -396,6 +399,7 @@ export function recordDesign(desc: Descriptor, rec: TrainingRecord, want: Design
   return frameDesign(desc, rec.structure, rec.index, want);
 }
 
+/** Add the rows of one frame (energy row, 3N force rows, 6 stress rows) to `acc`; returns the row count. */
 function addFrame(desc: Descriptor, rec: TrainingRecord, L: Layout, w: Required<LossWeights>, offset: OffsetMode, perAtom: boolean, acc: Accumulator, pre: LinearDesign | undefined): number {
   const n = rec.natoms;
   const use = { energy: w.energy > 0 && rec.energy !== undefined, forces: w.forces > 0 && rec.forces !== undefined, stress: w.stress > 0 && rec.stress !== undefined };
