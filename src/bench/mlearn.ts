@@ -209,13 +209,22 @@ export function cvRepeatsFromEnv(env: Readonly<Record<string, string | undefined
   return r;
 }
 
+/** MLPOT_DESIGN_WORKERS (default: one per CPU, `defaultDesignWorkers`); anything but an integer >= 0 is an error. */
+export function designWorkersFromEnv(env: Readonly<Record<string, string | undefined>>): number {
+  const v = env['MLPOT_DESIGN_WORKERS'];
+  if (v === undefined || v.trim() === '') return defaultDesignWorkers();
+  const w = Number(v);
+  if (!Number.isInteger(w) || w < 0) throw new ParameterError(`MLPOT_DESIGN_WORKERS must be an integer >= 0, got ${JSON.stringify(v)}`);
+  return w;
+}
+
 export async function runMlearnBench(o: { log: (line: string) => void; root?: string; env?: Readonly<Record<string, string | undefined>> }): Promise<MlearnRow[]> {
   const env = o.env ?? process.env;
   const root = o.root ?? repoRoot();
   const want = env['MLPOT_MLEARN_ELEMENTS'] ? env['MLPOT_MLEARN_ELEMENTS'].split(',').map((s) => s.trim()).filter(Boolean) : [...MLEARN_BENCH_CONFIGS];
   if (env['MLPOT_LINALG'] !== 'typescript') enableNativeLinalg();
   const linalg = linalgBackendName();
-  const workers = env['MLPOT_DESIGN_WORKERS'] !== undefined && env['MLPOT_DESIGN_WORKERS'] !== '' ? Number(env['MLPOT_DESIGN_WORKERS']) : defaultDesignWorkers();
+  const workers = designWorkersFromEnv(env);
   const repeats = cvRepeatsFromEnv(env);
   o.log(`(linear algebra: ${linalg}; MLPOT_LINALG=typescript for the pure-TypeScript kernels; design rows in ${workers > 1 ? `${workers} worker threads` : 'the main thread'}, MLPOT_DESIGN_WORKERS; CV repeated over ${repeats} fold seed(s), MLPOT_MLEARN_CV_REPEATS)`);
   const rows: MlearnRow[] = [];

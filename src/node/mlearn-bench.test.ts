@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cvRepeatsFromEnv, MLEARN_CV_REPEATS, planFromFile, runMlearnBench, runPlan, spread } from '../bench/mlearn.js';
+import { cvRepeatsFromEnv, designWorkersFromEnv, MLEARN_CV_REPEATS, planFromFile, runMlearnBench, runPlan, spread } from '../bench/mlearn.js';
 import { writeMlearnJson } from '../io/mlearn.js';
+import { defaultDesignWorkers } from './design-pool.js';
 import { swLabelledFrames } from './cli-test-kit.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mlpot-mlearn-bench-'));
@@ -61,4 +62,12 @@ test('mlearn bench: CV repeat count from MLPOT_MLEARN_CV_REPEATS, errors name th
   for (const bad of ['0', '-2', '1.5', 'five']) assert.throws(() => cvRepeatsFromEnv({ MLPOT_MLEARN_CV_REPEATS: bad }), /MLPOT_MLEARN_CV_REPEATS must be an integer >= 1/);
   await assert.rejects(runPlan(planFromFile(config, env), undefined, 0, 0), /CV repeats must be an integer >= 1, got 0/);
   assert.deepEqual(spread([1, 3, 2]), { mean: 2, min: 1, max: 3 });
+});
+
+test('mlearn bench: design worker count from MLPOT_DESIGN_WORKERS, errors name the variable', async () => {
+  assert.equal(designWorkersFromEnv({}), defaultDesignWorkers());
+  assert.equal(designWorkersFromEnv({ MLPOT_DESIGN_WORKERS: '0' }), 0);
+  assert.equal(designWorkersFromEnv({ MLPOT_DESIGN_WORKERS: ' 2 ' }), 2);
+  for (const bad of ['-1', '1.5', 'two']) assert.throws(() => designWorkersFromEnv({ MLPOT_DESIGN_WORKERS: bad }), /MLPOT_DESIGN_WORKERS must be an integer >= 0/);
+  await assert.rejects(runMlearnBench({ log: () => {}, root, env: { ...env, MLPOT_DESIGN_WORKERS: 'two' } }), /MLPOT_DESIGN_WORKERS must be an integer >= 0, got "two"/);
 });
